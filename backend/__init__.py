@@ -1,0 +1,1 @@
+"""The backend: the only writer of catalog, queue and ticket state (Flask + SQLite + MQTT)."""

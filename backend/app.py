@@ -1,0 +1,110 @@
+"""Wiring the backend together, and running it (``python -m backend`` / ``hall backend``)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+from hallcore import settings as settings_loader
+from hallcore.systemd import notify
+
+from .bus_service import BusService
+from .core import RequestExecutor
+from .db import init_db, make_engine
+from .publisher import Publisher
+from .registry import config_publications
+from .settings import BackendSettings
+
+log = logging.getLogger(__name__)
+
+#: Parts of the backend that register request handlers and state providers:
+#: "module:function", each ``install(hall: Backend) -> None``.
+INSTALLERS = (
+    # -- catalog (issue 3) --
+    # -- queue engine (issue 4) --
+)
+
+
+@dataclass
+class Backend:
+    """Everything the backend is made of, for the runner and for tests."""
+
+    settings: BackendSettings
+    engine: Engine
+    bus: object
+    publisher: Publisher
+    executor: RequestExecutor
+    service: BusService
+
+    def start(self) -> "Backend":
+        """Subscribe to requests and republish all retained state on every (re)connect."""
+        self.service.start()
+        self.bus.on_connect(self.publisher.republish_all)
+        self.bus.start()
+        return self
+
+    def stop(self) -> None:
+        self.bus.stop()
+        self.engine.dispose()
+
+
+def build(settings: BackendSettings, bus, *, engine: Engine | None = None,
+          clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> Backend:
+    engine = engine or make_engine(settings.db_url)
+    init_db(engine)
+    publisher = Publisher(bus, engine)
+    executor = RequestExecutor(settings, engine, publisher, clock)
+    backend = Backend(settings, engine, bus, publisher, executor, BusService(bus, executor))
+    publisher.add_provider(lambda conn: config_publications(conn, executor.topics))
+    for spec in INSTALLERS:
+        module, _, attr = spec.partition(":")
+        getattr(importlib.import_module(module), attr)(backend)
+    return backend
+
+
+def serve_web(backend: Backend) -> Callable[[], None]:
+    """Start the consoles and the API in a thread; returns a function that stops them."""
+    from werkzeug.serving import make_server
+
+    from .web import create_app
+
+    app = create_app(backend.settings, backend.engine, backend.publisher, backend.executor)
+    server = make_server(backend.settings.web.host, backend.settings.web.port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="web", daemon=True)
+    thread.start()
+    log.info("consoles on http://%s:%s/", backend.settings.web.host, server.server_port)
+    return server.shutdown
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hall backend", description="run the hall's backend")
+    parser.add_argument("--config", help="settings file (TOML); HALL_... variables override it")
+    parser.add_argument("--no-web", action="store_true", help="do not serve the consoles and API")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings_loader.load(BackendSettings, args.config)
+
+    from protocol.client import MqttBus
+
+    bus = MqttBus(settings.broker, settings.hall, client_id=settings.broker.username or "backend")
+    backend = build(settings, bus).start()
+    stop_web = None if args.no_web else serve_web(backend)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    notify("READY=1")
+    while not stopping.wait(5):
+        if bus.connected.is_set():
+            notify("WATCHDOG=1")
+    if stop_web:
+        stop_web()
+    backend.stop()
+    return 0

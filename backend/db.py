@@ -1,0 +1,77 @@
+"""The database: one SQLAlchemy MetaData, an engine with durable SQLite settings, migrations.
+
+SQLite runs in WAL mode with ``synchronous=FULL``: a ticket the kiosk has been
+told about survives a power cut.  Any SQLAlchemy URL works (PostgreSQL too).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+#: Every module that declares tables on :data:`metadata`.
+TABLE_MODULES = (
+    "backend.registry",
+    "backend.web.users",
+    "backend.requests_log",
+    "backend.catalog.tables",
+    "backend.queue.tables",
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def load_tables() -> MetaData:
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+    return metadata
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def init_db(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates a new database)."""
+    from alembic import command
+
+    load_tables()
+    if not any((MIGRATIONS / "versions").glob("*.py")):  # TEMPORARY until the first migration lands
+        metadata.create_all(engine)
+        return
+    command.upgrade(alembic_config(engine), "head")

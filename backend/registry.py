@@ -1,0 +1,65 @@
+"""The device registry: which devices exist, their role and the window they are bound to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol import Topics
+from protocol.models import DeviceConfig
+
+from .db import metadata
+from .publisher import Publication
+
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("window", sa.String(64), nullable=True),
+    sa.Column("name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("layout", sa.String(40), nullable=False, server_default=""),
+    sa.Column("language", sa.String(8), nullable=False, server_default="zh"),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a registered device, or a staff member through the counter console."""
+
+    id: str
+    role: str
+    window: str | None = None
+    staff: str = ""
+
+
+def get_device(conn: Connection, device_id: str) -> Actor | None:
+    row = conn.execute(sa.select(devices).where(devices.c.id == device_id, devices.c.enabled)).first()
+    return Actor(row.id, row.role, row.window) if row else None
+
+
+def upsert_device(conn: Connection, device_id: str, role: str, window: str | None, name: str = "") -> None:
+    existing = conn.execute(sa.select(devices.c.id).where(devices.c.id == device_id)).first()
+    values = {"role": role, "window": window or None, "name": name, "enabled": True}
+    if existing:
+        conn.execute(devices.update().where(devices.c.id == device_id).values(**values))
+    else:
+        conn.execute(devices.insert().values(id=device_id, created_at=datetime.now(timezone.utc), **values))
+
+
+def list_devices(conn: Connection) -> list[sa.Row]:
+    return list(conn.execute(sa.select(devices).order_by(devices.c.id)))
+
+
+def config_publications(conn: Connection, topics: Topics) -> Iterable[Publication]:
+    """Retained ``devices/{d}/config`` for every registered device."""
+    for row in list_devices(conn):
+        if not row.enabled:
+            continue
+        yield Publication(topics.device_config(row.id), DeviceConfig(
+            device=row.id, role=row.role, window=row.window, layout=row.layout, language=row.language))

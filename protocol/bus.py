@@ -1,0 +1,286 @@
+"""What every bus offers, and the parts the real client and the fake share.
+
+A *bus* is a connection of one node to the hall's broker.  Handlers receive an
+:class:`Inbound` on the bus's worker thread (never on paho's network thread),
+one at a time, in arrival order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .codec import check_size, decode, encode, error_of
+from .errors import ProtocolError
+from .models import Payload, Reply, Request
+from .topics import Topics
+
+log = logging.getLogger(__name__)
+
+#: A request dies in the broker's queue after this many seconds.
+REQUEST_EXPIRY_S = 30
+#: A call event is not worth speaking after this many seconds.
+CALL_EXPIRY_S = 60
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One received message."""
+
+    topic: str
+    payload: bytes
+    retain: bool = False
+    response_topic: str | None = None
+    correlation: bytes | None = None
+    expiry: int | None = None
+
+
+Handler = Callable[[Inbound], None]
+
+
+def topic_matches(filter_: str, topic: str) -> bool:
+    """MQTT topic filter matching ('+' one level, '#' the rest)."""
+    f_parts = filter_.split("/")
+    t_parts = topic.split("/")
+    for index, part in enumerate(f_parts):
+        if part == "#":
+            return True
+        if index >= len(t_parts):
+            return False
+        if part != "+" and part != t_parts[index]:
+            return False
+    return len(f_parts) == len(t_parts)
+
+
+class Deduper:
+    """Remembers the last *capacity* ids; :meth:`seen` is True for a repeat."""
+
+    def __init__(self, capacity: int = 4096):
+        self.capacity = capacity
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def seen(self, key: str) -> bool:
+        with self._lock:
+            if key in self._ids:
+                self._ids.move_to_end(key)
+                return True
+            self._ids[key] = None
+            if len(self._ids) > self.capacity:
+                self._ids.popitem(last=False)
+            return False
+
+
+@dataclass
+class _Waiter:
+    event: threading.Event = field(default_factory=threading.Event)
+    reply: Reply | None = None
+
+
+class Dispatcher:
+    """Routes inbound messages to handlers on one worker thread."""
+
+    def __init__(self, name: str):
+        self._subs: dict[str, list[Handler]] = {}
+        self._lock = threading.Lock()
+        self._inbox: queue.Queue[Inbound | Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=f"bus-worker-{name}", daemon=True)
+        self._started = False
+
+    def add(self, filter_: str, handler: Handler) -> bool:
+        """Register; True if the filter is new (so it must be subscribed)."""
+        with self._lock:
+            handlers = self._subs.setdefault(filter_, [])
+            handlers.append(handler)
+            return len(handlers) == 1
+
+    def remove(self, filter_: str) -> None:
+        with self._lock:
+            self._subs.pop(filter_, None)
+
+    def filters(self) -> list[str]:
+        with self._lock:
+            return list(self._subs)
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._started and self._thread.is_alive():
+            self._inbox.put(None)
+            if threading.current_thread() is not self._thread:
+                self._thread.join(timeout=5)
+
+    def put(self, message: Inbound | Callable[[], None]) -> None:
+        """Queue a message, or a callable to run in order with the messages."""
+        self._inbox.put(message)
+
+    def pending(self) -> int:
+        return self._inbox.qsize()
+
+    def deliver(self, message: Inbound) -> None:
+        """Call every matching handler now, on this thread; a failing handler is logged."""
+        with self._lock:
+            matching = [h for f, hs in self._subs.items() if topic_matches(f, message.topic) for h in hs]
+        for handler in matching:
+            try:
+                handler(message)
+            except Exception:  # a bad message must never kill the worker
+                log.exception("handler %r failed on %s", handler, message.topic)
+
+    def _run(self) -> None:
+        while True:
+            message = self._inbox.get()
+            if message is None:
+                return
+            if isinstance(message, Inbound):
+                self.deliver(message)
+                continue
+            try:
+                message()
+            except Exception:
+                log.exception("queued call %r failed", message)
+
+
+class BaseBus:
+    """The interface every bus implements, plus the request/reply logic they share.
+
+    Subclasses implement :meth:`_subscribe`, :meth:`_publish_bytes`, :meth:`start`,
+    :meth:`stop` and :attr:`max_payload`.
+    """
+
+    def __init__(self, hall: str, client_id: str, device: str | None = None):
+        self.topics = Topics(hall)
+        self.hall = hall
+        self.client_id = client_id
+        self.device = device
+        self._dispatcher = Dispatcher(client_id)
+        self._waiters: dict[str, _Waiter] = {}
+        self._waiters_lock = threading.Lock()
+        self._connect_callbacks: list[Callable[[], None]] = []
+        self.connected = threading.Event()
+
+    # -- to implement -------------------------------------------------------------
+    max_payload: int
+
+    def start(self) -> "BaseBus":
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def _subscribe(self, filter_: str) -> None:
+        raise NotImplementedError
+
+    def _publish_bytes(self, topic: str, data: bytes, *, retain: bool, expiry: int | None,
+                       response_topic: str | None, correlation: bytes | None) -> None:
+        raise NotImplementedError
+
+    # -- public interface ---------------------------------------------------------
+    def __enter__(self) -> "BaseBus":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def subscribe(self, filter_: str, handler: Handler) -> None:
+        """Call *handler* for each message on *filter_*; kept across reconnects."""
+        if self._dispatcher.add(filter_, handler) and self.connected.is_set():
+            self._subscribe(filter_)
+
+    def on_connect(self, callback: Callable[[], None]) -> None:
+        """Run *callback* on the worker thread after every (re)connect and resubscribe."""
+        self._connect_callbacks.append(callback)
+
+    def publish(self, topic: str, payload: Payload | bytes | None, *, retain: bool = False,
+                expiry: int | None = None, response_topic: str | None = None,
+                correlation: bytes | None = None) -> None:
+        """Publish at QoS 1. ``None`` publishes an empty payload (clears a retained topic).
+
+        Raises :class:`PayloadTooLarge` before anything is sent if the payload
+        exceeds the broker's maximum packet size.
+        """
+        if payload is None:
+            data = b""
+        elif isinstance(payload, bytes):
+            data = payload
+        else:
+            data = encode(payload)
+        check_size(topic, data, self.max_payload)
+        self._publish_bytes(topic, data, retain=retain, expiry=expiry,
+                            response_topic=response_topic, correlation=correlation)
+
+    def request(self, request: Request, *, timeout: float = 5.0, attempt_timeout: float = 2.0) -> Reply:
+        """Send *request* from this device and wait for the reply.
+
+        Re-sends the same request (same id) every *attempt_timeout* seconds until
+        *timeout*; raises ProtocolError('timeout') if no reply comes.
+        """
+        if self.device is None:
+            raise ProtocolError("not_permitted", "only a device bus can send requests")
+        waiter = _Waiter()
+        with self._waiters_lock:
+            self._waiters[request.id] = waiter
+        try:
+            remaining = timeout
+            while remaining > 0:
+                self.publish(self.topics.device_requests(self.device), request, expiry=REQUEST_EXPIRY_S,
+                             response_topic=self.topics.device_replies(self.device),
+                             correlation=request.id.encode())
+                wait = min(attempt_timeout, remaining)
+                if waiter.event.wait(wait):
+                    assert waiter.reply is not None
+                    return waiter.reply
+                remaining -= wait
+            raise ProtocolError("timeout", f"no reply to {request.type} {request.id} within {timeout:g} s")
+        finally:
+            with self._waiters_lock:
+                self._waiters.pop(request.id, None)
+
+    def call(self, request: Request, **kwargs) -> dict:
+        """:meth:`request`, returning the result or raising the reply's error."""
+        reply = self.request(request, **kwargs)
+        if not reply.ok:
+            raise error_of(reply)
+        return reply.result or {}
+
+    # -- shared machinery ---------------------------------------------------------
+    def _listen_for_replies(self) -> None:
+        if self.device is not None:
+            self._dispatcher.add(self.topics.device_replies(self.device), self._on_reply)
+
+    def _on_reply(self, message: Inbound) -> None:
+        try:
+            reply = decode(Reply, message.payload)
+        except ProtocolError as exc:
+            log.warning("ignoring a bad reply on %s: %s", message.topic, exc)
+            return
+        key = message.correlation.decode("utf-8", "replace") if message.correlation else reply.request_id
+        with self._waiters_lock:
+            waiter = self._waiters.get(key)
+        if waiter is not None and not waiter.event.is_set():
+            waiter.reply = reply
+            waiter.event.set()
+
+    def _connected(self) -> None:
+        """Called on the worker thread once connected: resubscribe, then callbacks."""
+        for filter_ in self._dispatcher.filters():
+            self._subscribe(filter_)
+        self.connected.set()
+        for callback in list(self._connect_callbacks):
+            try:
+                callback()
+            except Exception:
+                log.exception("on_connect callback %r failed", callback)
+
+
+def new_id(prefix: str = "") -> str:
+    """A unique id for a request or an event."""
+    return f"{prefix}{uuid.uuid4().hex}"
