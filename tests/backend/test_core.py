@@ -1,0 +1,101 @@
+"""The request executor: permission, idempotency in the same transaction, errors, ordering."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from backend.app import build
+from backend.core import Outcome
+from backend.publisher import Publication
+from backend.registry import Actor, upsert_device
+from protocol.fakebus import FakeBroker, FakeBus
+from protocol import ProtocolError
+from protocol.models import Alert, Request
+
+KIOSK = Actor("kiosk-1", "kiosk")
+KEYPAD = Actor("keypad-1", "keypad", window="1")
+
+
+def make_backend(settings):
+    broker = FakeBroker()
+    backend = build(settings, FakeBus(broker, settings.hall, client_id="backend"))
+    calls = []
+
+    def issue(ctx):
+        calls.append(ctx.request.id)
+        if ctx.params.queue == "closed":
+            ctx.conn.execute(sa.text("CREATE TABLE IF NOT EXISTS scratch (x)"))  # rolled back below
+            raise ProtocolError("queue_closed", "queue closed is closed")
+        alert = Alert(id="a1", kind="other", since=ctx.now, message=f"issued {ctx.request.id}")
+        return Outcome({"n": len(calls)}, [Publication(ctx.topics.alert("a1"), alert)])
+
+    backend.executor.register("ticket.issue", issue)
+    backend.executor.register("window.call_next", lambda ctx: Outcome({"window": ctx.window}))
+    return backend, broker, calls
+
+
+def test_a_retried_request_returns_the_original_reply_and_runs_once(settings):
+    backend, broker, calls = make_backend(settings)
+    request = Request(id="r-1", type="ticket.issue", params={"queue": "A"})
+    first = backend.executor.execute(KIOSK, request)
+    again = backend.executor.execute(KIOSK, request)
+    assert first == again and first.ok and first.result == {"n": 1}
+    assert calls == ["r-1"]
+    assert len(broker.published(backend.executor.topics.alert("a1"))) == 1  # published once, after commit
+    other = backend.executor.execute(KIOSK, Request(id="r-2", type="ticket.issue", params={"queue": "A"}))
+    assert other.result == {"n": 2}
+
+
+def test_same_request_id_from_another_device_is_another_request(settings):
+    backend, _broker, calls = make_backend(settings)
+    request = Request(id="r-1", type="ticket.issue", params={"queue": "A"})
+    backend.executor.execute(KIOSK, request)
+    backend.executor.execute(Actor("kiosk-2", "kiosk"), request)
+    assert calls == ["r-1", "r-1"]
+
+
+def test_an_error_is_stored_too_and_its_work_rolled_back(settings):
+    backend, broker, calls = make_backend(settings)
+    request = Request(id="r-x", type="ticket.issue", params={"queue": "closed"})
+    reply = backend.executor.execute(KIOSK, request)
+    assert not reply.ok and reply.error.code == "queue_closed"
+    assert backend.executor.execute(KIOSK, request) == reply and calls == ["r-x"]
+    with backend.engine.connect() as conn:
+        assert not sa.inspect(conn).has_table("scratch")
+    assert broker.published("#") == []
+
+
+def test_roles_may_only_ask_what_they_are_for(settings):
+    backend, _broker, calls = make_backend(settings)
+    wall = Actor("wall-1", "wall")
+    for actor, kind, params in [(wall, "ticket.issue", {"queue": "A"}), (KIOSK, "window.call_next", {}),
+                                (wall, "window.call_next", {"window": "1"})]:
+        reply = backend.executor.execute(actor, Request(id=f"p-{actor.id}-{kind}", type=kind, params=params))
+        assert reply.error.code == "not_permitted", (actor, kind)
+    assert calls == []
+
+
+def test_a_keypad_commands_only_its_own_window(settings):
+    backend, _broker, _calls = make_backend(settings)
+    own = backend.executor.execute(KEYPAD, Request(id="k1", type="window.call_next", params={}))
+    assert own.ok and own.result == {"window": "1"}
+    other = backend.executor.execute(KEYPAD, Request(id="k2", type="window.call_next", params={"window": "2"}))
+    assert other.error.code == "not_permitted" and "bound to window 1" in other.error.message
+
+
+def test_unhandled_type_is_a_clear_error(settings):
+    backend, _broker, _calls = make_backend(settings)
+    reply = backend.executor.execute(KIOSK, Request(id="c1", type="ticket.checkin", params={"code": "12345678"}))
+    assert reply.error.code == "unknown_type"
+
+
+def test_registry_round_trip(settings):
+    backend, _broker, _calls = make_backend(settings)
+    from backend.registry import get_device
+
+    with backend.engine.begin() as conn:
+        upsert_device(conn, "keypad-9", "keypad", "9")
+        upsert_device(conn, "keypad-9", "keypad", "8")
+    with backend.engine.connect() as conn:
+        assert get_device(conn, "keypad-9") == Actor("keypad-9", "keypad", "8")
+        assert get_device(conn, "nobody") is None
