@@ -84,8 +84,11 @@ def test_a_keypad_commands_only_its_own_window(settings):
 
 
 def test_unhandled_type_is_a_clear_error(settings):
+    from backend.core import RequestExecutor
+
     backend, _broker, _calls = make_backend(settings)
-    reply = backend.executor.execute(KIOSK, Request(id="c1", type="ticket.checkin", params={"code": "12345678"}))
+    bare = RequestExecutor(settings, backend.engine, backend.publisher)  # nothing registered
+    reply = bare.execute(KIOSK, Request(id="c1", type="ticket.checkin", params={"code": "12345678"}))
     assert reply.error.code == "unknown_type"
 
 

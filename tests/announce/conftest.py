@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from backend.announce.service import service_for
+
+from .support import Clock, make_hall
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def hall(tmp_path, clock):
+    hall = make_hall(tmp_path, clock)
+    yield hall
+    service = service_for(hall.backend.publisher)
+    if service is not None:
+        service.ticker.stop()
+    hall.backend.stop()
+
+
+@pytest.fixture
+def service(hall):
+    return service_for(hall.backend.publisher)
