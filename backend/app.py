@@ -7,7 +7,7 @@ import importlib
 import logging
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 #: "module:function", each ``install(hall: Backend) -> None``.
 INSTALLERS = (
     # -- catalog (issue 3) --
+    "backend.catalog.service:install",
     # -- queue engine (issue 4) --
+    "backend.queue.handlers:install",
+    # -- announcements, device monitor --
+    "backend.announce.service:install",
+    "backend.monitor.service:install",
 )
 
 
@@ -43,6 +48,10 @@ class Backend:
     publisher: Publisher
     executor: RequestExecutor
     service: BusService
+    #: Called every few seconds by the runner (e.g. republish a catalog the CLI changed).
+    periodic: list[Callable[[], object]] = field(default_factory=list)
+    #: Called once on stop (timer threads).
+    on_stop: list[Callable[[], object]] = field(default_factory=list)
 
     def start(self) -> "Backend":
         """Subscribe to requests and republish all retained state on every (re)connect."""
@@ -51,7 +60,16 @@ class Backend:
         self.bus.start()
         return self
 
+    def run_periodic(self) -> None:
+        for hook in self.periodic:
+            try:
+                hook()
+            except Exception:
+                log.exception("periodic task %r failed", hook)
+
     def stop(self) -> None:
+        for hook in self.on_stop:
+            hook()
         self.bus.stop()
         self.engine.dispose()
 
@@ -103,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     notify("READY=1")
     while not stopping.wait(5):
         if bus.connected.is_set():
+            backend.run_periodic()
             notify("WATCHDOG=1")
     if stop_web:
         stop_web()

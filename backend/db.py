@@ -27,6 +27,8 @@ TABLE_MODULES = (
     "backend.requests_log",
     "backend.catalog.tables",
     "backend.queue.tables",
+    "backend.announce.tables",
+    "backend.monitor.tables",
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -36,6 +36,8 @@ class Publisher:
         self.engine = engine
         self._providers: list[Provider] = []
         self._lock = threading.RLock()
+        #: The backend's running parts by name (e.g. "announcements"), for web pages that need them.
+        self.services: dict[str, object] = {}
 
     def add_provider(self, provider: Provider) -> None:
         self._providers.append(provider)

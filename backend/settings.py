@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from protocol.connection import BrokerSettings
 
+from .monitor.settings import MonitorSettings
+
 
 @dataclass(frozen=True)
 class WebSettings:
@@ -27,6 +29,7 @@ class QueueRules:
     long_wait_min: float = 30.0       # early warning thresholds (预警)
     long_service_min: float = 30.0
     long_queue: int = 30
+    check_interval_s: float = 30.0    # periodic day rollover and time-based warnings; 0 = only on changes
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class BackendSettings:
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(username="backend"))
     web: WebSettings = field(default_factory=WebSettings)
     queue: QueueRules = field(default_factory=QueueRules)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
     @property
     def db_url(self) -> str:

@@ -2,14 +2,13 @@
 
 It is republished (1) after an administrator creates or withdraws one,
 (2) by the republish provider on every start and reconnect, and (3) by a
-:class:`~backend.announce.ticker.Ticker` when an announcement starts or ends.
+:class:`~backend.ticker.Ticker` when an announcement starts or ends.
 Each publication happens under the publisher's lock, in order with requests.
 """
 
 from __future__ import annotations
 
 import logging
-import weakref
 from contextlib import nullcontext
 from datetime import datetime, time, timedelta, timezone
 from typing import Callable
@@ -25,12 +24,11 @@ from ..settings import BackendSettings
 from .model import Draft, Notice, canonical_targets, check_draft, normalise_text
 from .schedule import active_at, next_change
 from .tables import get_notice, insert_notice, live_notices, new_id, recent_notices, withdraw_notice
-from .ticker import Ticker
+from ..ticker import Ticker
 
 log = logging.getLogger(__name__)
 
 #: The service each running backend installed, found by its publisher (the web app holds the same one).
-_SERVICES: "weakref.WeakKeyDictionary[Publisher, AnnouncementService]" = weakref.WeakKeyDictionary()
 
 
 class DraftError(ValueError):
@@ -150,7 +148,7 @@ class AnnouncementService:
 
 def service_for(publisher: Publisher | None) -> AnnouncementService | None:
     """The service a backend installed for this publisher, if any."""
-    return _SERVICES.get(publisher) if publisher is not None else None
+    return publisher.services.get("announcements") if publisher is not None else None
 
 
 def install(backend) -> AnnouncementService:
@@ -160,5 +158,6 @@ def install(backend) -> AnnouncementService:
                                   alive=bus.connected.is_set)
     backend.publisher.add_provider(service.provider)
     bus.on_connect(service.ticker.ensure_started)
-    _SERVICES[backend.publisher] = service
+    backend.publisher.services["announcements"] = service
+    backend.on_stop.append(service.ticker.stop)
     return service

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from protocol import Inbound, ProtocolError, Topics
 from protocol.codec import decode_optional
 from protocol.models import Alert, DeviceHealth, DeviceStatus
 
-from ..announce.ticker import Ticker
+from ..ticker import Ticker
 from ..publisher import Publication, Publisher
 from .logic import Action, Clear, DeviceRecord, MonitorLogic, Raise
 from .settings import MonitorSettings
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 #: No device message needs more than this; larger ones are ignored unparsed.
 MAX_DEVICE_MESSAGE = 16 * 1024
 
-_MONITORS: "weakref.WeakKeyDictionary[Publisher, DeviceMonitor]" = weakref.WeakKeyDictionary()
 
 
 class DeviceMonitor:
@@ -168,7 +166,7 @@ class DeviceMonitor:
 
 
 def monitor_for(publisher: Publisher | None) -> DeviceMonitor | None:
-    return _MONITORS.get(publisher) if publisher is not None else None
+    return publisher.services.get("monitor") if publisher is not None else None
 
 
 def install(backend) -> DeviceMonitor:
@@ -177,5 +175,6 @@ def install(backend) -> DeviceMonitor:
                             backend.executor.clock)
     monitor.wire()
     backend.publisher.add_provider(monitor.provider)
-    _MONITORS[backend.publisher] = monitor
+    backend.publisher.services["monitor"] = monitor
+    backend.on_stop.append(monitor.ticker.stop)
     return monitor

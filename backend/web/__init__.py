@@ -22,7 +22,16 @@ from ..settings import BackendSettings
 BLUEPRINTS = (
     "backend.web.auth:bp",
     # -- catalog (issue 3) --
+    "backend.catalog.api:bp",
+    "backend.catalog.admin:bp",
     # -- queue engine and counter console (issue 4) --
+    "backend.queue.console:bp",
+    "backend.queue.admin_web:bp",
+    "backend.queue.ticket_page:bp",
+    # -- announcements, device monitor --
+    "backend.announce.web:bp",
+    "backend.announce.api:bp",
+    "backend.monitor.web:bp",
 )
 
 #: Where "/" sends a logged-in user, by role (endpoint names).

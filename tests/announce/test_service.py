@@ -11,7 +11,7 @@ import pytest
 
 from backend.announce.model import Draft
 from backend.announce.service import DraftError
-from backend.announce.ticker import Ticker
+from backend.ticker import Ticker
 from protocol import decode
 from protocol.models import Announcements
 

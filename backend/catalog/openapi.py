@@ -1,0 +1,122 @@
+"""The OpenAPI 3.1 description of the catalog API (paths by hand, schemas from the pydantic models)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic.json_schema import models_json_schema
+
+from protocol.models.catalog import CatalogIndex, Department, Item, Queue, Window
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERROR = _json(_ref("Error"), "error (see error.code and error.problems)")
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_WRITE = {"security": [{"session": [], "csrf": []}]}
+
+
+def _collection(name: str, model: str, summary: str) -> dict:
+    single = name[:-1]
+    return {
+        f"/catalog/{name}": {
+            "get": {"summary": f"all {name}", "tags": ["catalog"],
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "version": {"type": "integer"}, name: {"type": "array", "items": _ref(model)}}})}}
+            if name != "items" else None,
+            "post": {"summary": f"create a {single} (admin)", "tags": ["catalog admin"], **_WRITE,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(model)}}},
+                     "responses": {"201": _json(_ref("Change")), "401": _ERROR, "403": _ERROR, "409": _ERROR,
+                                   "422": _ERROR}},
+        },
+        f"/catalog/{name}/{{id}}": {
+            **({"get": {"summary": summary, "tags": ["catalog"], "parameters": [_ID],
+                        "responses": {"200": _json(_ref(model)), "404": _ERROR}}} if name == "items" else {}),
+            "put": {"summary": f"replace a {single} (admin); the id cannot change", "tags": ["catalog admin"],
+                    **_WRITE, "parameters": [_ID],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(model)}}},
+                    "responses": {"200": _json(_ref("Change")), "401": _ERROR, "403": _ERROR, "409": _ERROR,
+                                  "422": _ERROR}},
+            "delete": {"summary": f"delete a {single} (admin); refused while anything refers to it",
+                       "tags": ["catalog admin"], **_WRITE, "parameters": [_ID],
+                       "responses": {"200": _json(_ref("Change")), "404": _ERROR, "409": _ERROR}},
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    _, defs = models_json_schema([(m, "validation") for m in (Item, Department, Queue, Window, CatalogIndex)],
+                                 ref_template="#/components/schemas/{model}")
+    schemas = dict(defs["$defs"])
+    schemas["Error"] = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "problems": {"type": "array", "items": {"type": "object", "properties": {
+            "file": {"type": "string"}, "where": {"type": "string"}, "field": {"type": "string"},
+            "message": {"type": "string"}, "line": {"type": ["integer", "null"]}, "text": {"type": "string"}}}}}}}}
+    schemas["Change"] = {"type": "object", "properties": {"version": {"type": "integer"},
+                                                         "summary": {"type": "string"}, "id": {"type": "string"}}}
+    schemas["ItemSummary"] = {"type": "object", "properties": {
+        key: {"type": "string"} for key in ("id", "code", "name", "short_name", "department", "kind", "queue", "field")}
+        | {"score": {"type": "number"}, "promised_days": {"type": "integer"},
+           "statutory_days": {"type": ["integer", "null"]}, "is_free": {"type": "boolean"}}}
+    paths: dict = {
+        "/catalog/index": {"get": {"summary": "the catalog index (version, departments, queues, windows, "
+                                              "item ids and content hashes)", "tags": ["catalog"],
+                                   "responses": {"200": _json(_ref("CatalogIndex"))}}},
+        "/catalog/items": {"get": {
+            "summary": "search items (Chinese, pinyin, initials, code); no q lists them in catalog order",
+            "tags": ["catalog"],
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "e.g. 营业执照, yyzz"},
+                {"name": "department", "in": "query", "schema": {"type": "string"}},
+                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(Item.model_fields["kind"]
+                                                                                           .annotation.__args__)}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "maximum": 1000}}],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "version": {"type": "integer"}, "query": {"type": "string"}, "count": {"type": "integer"},
+                "items": {"type": "array", "items": _ref("ItemSummary")}}}), "400": _ERROR}}},
+        "/catalog/csrf": {"get": {"summary": "a CSRF token for write calls (admin session)", "tags": ["catalog admin"],
+                                  "responses": {"200": _json({"type": "object", "properties": {
+                                      "csrf_token": {"type": "string"}}}), "401": _ERROR}}},
+        "/catalog/import": {"post": {
+            "summary": "import a whole catalog (YAML) or the item table (CSV); all or nothing", **_WRITE,
+            "tags": ["catalog admin"],
+            "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean"}},
+                           {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["yaml", "csv"]}}],
+            "requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}},
+                                        "text/csv": {"schema": {"type": "string"}},
+                                        "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                            "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"200": _json(_ref("Change")), "422": _ERROR, "401": _ERROR, "403": _ERROR}}},
+        "/catalog/export": {"get": {
+            "summary": "the canonical catalog file (YAML) or item table (CSV)", "tags": ["catalog admin"],
+            "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["yaml", "csv"]}}],
+            "responses": {"200": {"description": "the file", "content": {"application/yaml": {}, "text/csv": {}}},
+                          "401": _ERROR}}},
+    }
+    for name, model, summary in (("items", "Item", "one item's full guide (办事指南)"),
+                                 ("departments", "Department", ""), ("queues", "Queue", ""),
+                                 ("windows", "Window", "")):
+        for path, operations in _collection(name, model, summary).items():
+            paths.setdefault(path, {}).update({k: v for k, v in operations.items() if v is not None})
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "OneStop Hall catalog API", "version": "1",
+                 "description": "The item catalog and service guides (办事指南) of the hall. Reading is open; "
+                                "writing needs an administrator session and the X-CSRFToken header."},
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}}},
+    }
+
+
+__all__ = ["openapi_document"]
