@@ -210,7 +210,8 @@ def run_hall(home: Path, *, port: int = 18830, headless: bool = False, duration:
 
 def kiosk_extra(home: Path, out: Path) -> dict:
     """Settings the demo kiosk needs beyond its credentials (see kiosk/settings.py)."""
-    return {}
+    return {"data_dir": str((home / "kiosk-1").resolve()), "screenshot_dir": str((out / "kiosk").resolve()),
+            "popular_items": ["SCJ-001", "GAJ-001", "GAJ-003", "MZJ-003"]}
 
 
 def wall_extra(home: Path, out: Path) -> dict:

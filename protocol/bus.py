@@ -165,6 +165,7 @@ class BaseBus:
         self._waiters: dict[str, _Waiter] = {}
         self._waiters_lock = threading.Lock()
         self._connect_callbacks: list[Callable[[], None]] = []
+        self._disconnect_callbacks: list[Callable[[], None]] = []
         self.connected = threading.Event()
 
     # -- to implement -------------------------------------------------------------
@@ -199,6 +200,10 @@ class BaseBus:
         """Run *callback* on the worker thread after every (re)connect and resubscribe."""
         self._connect_callbacks.append(callback)
 
+    def on_disconnect(self, callback: Callable[[], None]) -> None:
+        """Run *callback* on the worker thread whenever the connection is lost."""
+        self._disconnect_callbacks.append(callback)
+
     def publish(self, topic: str, payload: Payload | bytes | None, *, retain: bool = False,
                 expiry: int | None = None, response_topic: str | None = None,
                 correlation: bytes | None = None) -> None:
@@ -225,6 +230,10 @@ class BaseBus:
         """
         if self.device is None:
             raise ProtocolError("not_permitted", "only a device bus can send requests")
+        if not self.connected.is_set():
+            # Never queue a request while offline: it could be served long after the
+            # visitor gave up, leaving a ticket nobody holds.
+            raise ProtocolError("timeout", f"not connected to the broker; {request.type} {request.id} not sent")
         waiter = _Waiter()
         with self._waiters_lock:
             self._waiters[request.id] = waiter
@@ -268,6 +277,14 @@ class BaseBus:
         if waiter is not None and not waiter.event.is_set():
             waiter.reply = reply
             waiter.event.set()
+
+    def _disconnected(self) -> None:
+        """Called on the worker thread when the connection is lost."""
+        for callback in list(self._disconnect_callbacks):
+            try:
+                callback()
+            except Exception:
+                log.exception("on_disconnect callback %r failed", callback)
 
     def _connected(self) -> None:
         """Called on the worker thread once connected: resubscribe, then callbacks."""

@@ -111,6 +111,7 @@ class MqttBus(BaseBus):
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
+        self._dispatcher.put(self._disconnected)
         if self._started:
             log.warning("disconnected from broker (%s); reconnecting", reason_code)
 

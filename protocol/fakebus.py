@@ -34,6 +34,7 @@ class FakeBroker:
                 bus._connected()
             else:
                 bus.connected.clear()
+                bus._disconnected()
 
     def attach(self, bus: "FakeBus") -> None:
         with self._lock:

@@ -1,0 +1,5 @@
+"""``python -m kiosk --config FILE``."""
+
+from . import main
+
+raise SystemExit(main())
