@@ -30,7 +30,7 @@ venv: $(VENV)/.installed
 
 # Voice clips (espeak-ng, voice cmn-latn-pinyin); a hall may drop recorded WAVs of the same names.
 $(HALL_HOME)/clips/.generated: | $(VENV)/.installed
-	$(BIN)/python -m signage.voice generate $(HALL_HOME)/clips
+	$(BIN)/python -m signage.voice $(HALL_HOME)/clips
 	@touch $@
 
 clips: $(HALL_HOME)/clips/.generated

@@ -7,8 +7,10 @@ told about survives a power cut.  Any SQLAlchemy URL works (PostgreSQL too).
 from __future__ import annotations
 
 import importlib
+from datetime import datetime, timezone
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 
@@ -19,6 +21,27 @@ metadata = MetaData(naming_convention={
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 })
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every database (SQLite keeps no offset)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("store aware datetimes only")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc)
+
 
 #: Every module that declares tables on :data:`metadata`.
 TABLE_MODULES = (
@@ -73,7 +96,4 @@ def init_db(engine: Engine) -> None:
     from alembic import command
 
     load_tables()
-    if not any((MIGRATIONS / "versions").glob("*.py")):  # TEMPORARY until the first migration lands
-        metadata.create_all(engine)
-        return
     command.upgrade(alembic_config(engine), "head")

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from protocol import Topics
 from protocol.models import DeviceConfig
 
-from .db import metadata
+from .db import UtcDateTime, metadata
 from .publisher import Publication
 
 devices = sa.Table(
@@ -24,7 +24,7 @@ devices = sa.Table(
     sa.Column("layout", sa.String(40), nullable=False, server_default=""),
     sa.Column("language", sa.String(8), nullable=False, server_default="zh"),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
 

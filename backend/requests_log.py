@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .db import metadata
+from .db import UtcDateTime, metadata
 
 processed_requests = sa.Table(
     "processed_requests", metadata,
@@ -15,7 +15,7 @@ processed_requests = sa.Table(
     sa.Column("request_id", sa.String(64), primary_key=True),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("reply", sa.Text, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
 )
 
 

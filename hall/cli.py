@@ -17,7 +17,7 @@ from hallcore.errors import HallError
 SERVICES = {
     "backend": "backend.app:main",
     "kiosk": "kiosk.app:main",
-    "signage": "signage.app:main",
+    "signage": "signage:main",
     "counter": "counter.app:main",
 }
 

@@ -9,6 +9,7 @@ once, for offline behaviour.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from .bus import BaseBus, Inbound, topic_matches
@@ -18,10 +19,12 @@ from .models import Reply, Request
 
 
 class FakeBroker:
-    def __init__(self, max_payload: int = MAX_PAYLOAD_BYTES):
+    def __init__(self, max_payload: int = MAX_PAYLOAD_BYTES, log_size: int = 100_000):
         self.max_payload = max_payload
         self.retained: dict[str, bytes] = {}
+        #: The last messages routed, oldest first (bounded, so long runs do not grow).
         self.log: list[Inbound] = []
+        self._log_size = log_size
         self._buses: list[FakeBus] = []
         self._lock = threading.RLock()
         self.online = True
@@ -50,14 +53,17 @@ class FakeBroker:
             return
         with self._lock:
             self.log.append(message)
+            if len(self.log) > self._log_size:
+                del self.log[: len(self.log) - self._log_size // 2]
             if message.retain:
                 if message.payload:
                     self.retained[message.topic] = message.payload
                 else:
                     self.retained.pop(message.topic, None)
             buses = list(self._buses)
+        live = dataclasses.replace(message, retain=False)  # as Mosquitto: the flag marks stored state only
         for bus in buses:
-            bus._dispatcher.deliver(message)
+            bus._dispatcher.deliver(live)
 
     def retained_for(self, filter_: str) -> list[Inbound]:
         with self._lock:

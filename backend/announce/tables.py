@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from backend.db import metadata
+from backend.db import UtcDateTime, metadata
 
 from .model import Notice
-
-
-class UtcDateTime(sa.types.TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out (SQLite keeps no offset)."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("store aware datetimes only")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 announcements = sa.Table(

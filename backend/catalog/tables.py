@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from backend.db import metadata
+from backend.db import UtcDateTime, metadata
 
 catalog_meta = sa.Table(
     "catalog_meta", metadata,
@@ -18,7 +18,7 @@ catalog_meta = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("hall_name", sa.String(200), nullable=False, server_default=""),
     sa.Column("hall_note", sa.Text, nullable=False, server_default=""),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=True),
 )
 
 departments = sa.Table(
@@ -69,7 +69,7 @@ items = sa.Table(
     sa.Column("guide", sa.Text, nullable=False),      # the Item as canonical JSON
     sa.Column("hash", sa.String(64), nullable=False),  # protocol.models.item_hash
     sa.Column("version", sa.Integer, nullable=False),  # catalog version of its last change
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
 __all__ = ["catalog_meta", "departments", "queues", "windows", "window_queues", "items"]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backend.db import metadata
+from backend.db import UtcDateTime, metadata
 
 ROLES = ("admin", "staff")
 
@@ -19,7 +19,7 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("display_name", sa.String(40), nullable=False, server_default=""),
     sa.Column("post", sa.String(40), nullable=False, server_default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
 
