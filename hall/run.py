@@ -47,8 +47,12 @@ def _toml_value(value) -> str:
 def node_settings(credentials: Path, out: Path, extra: dict) -> Path:
     """A node's settings file: its credentials plus *extra* keys (flat or one-level tables)."""
     text = credentials.read_text(encoding="utf-8")
-    plain = {k: v for k, v in extra.items() if not isinstance(v, dict)}
+    def is_table_list(v):
+        return isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v)
+
+    plain = {k: v for k, v in extra.items() if not isinstance(v, dict) and not is_table_list(v)}
     tables = {k: v for k, v in extra.items() if isinstance(v, dict)}
+    table_lists = {k: v for k, v in extra.items() if is_table_list(v)}
     head, sep, rest = text.partition("\n[")
     lines = [head.rstrip()] + [f"{k} = {_toml_value(v)}" for k, v in plain.items()]
     body = "\n".join(lines) + "\n"
@@ -56,6 +60,9 @@ def node_settings(credentials: Path, out: Path, extra: dict) -> Path:
         body += "\n[" + rest
     for table, values in tables.items():
         body += f"\n[{table}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items())
+    for table, rows in table_lists.items():
+        for values in rows:
+            body += f"\n[[{table}]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items())
     out.write_text(body, encoding="utf-8")
     out.chmod(0o600)
     tomllib.loads(body)  # fail here, not in the child, if it is not valid TOML
@@ -101,6 +108,9 @@ def provision(home: Path, port: int) -> dict:
     logins_path.chmod(0o600)
     _load_sample_catalog(engine)
     engine.dispose()
+    from signage.voice import generate_clips
+
+    generate_clips(home / "clips")  # writes only missing clips: a hall's own recordings are kept
     return {"broker_dir": broker_dir, "backend": backend_toml, "logins": logins, "settings": settings}
 
 
@@ -136,10 +146,10 @@ class Children:
         return [(name, p.returncode) for name, p in self.procs if p.poll() is not None]
 
     def stop(self) -> None:
+        """Newest first, each waited for, so the broker goes last and nodes leave cleanly."""
         for name, proc in reversed(self.procs):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for name, proc in reversed(self.procs):
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -216,4 +226,11 @@ def kiosk_extra(home: Path, out: Path) -> dict:
 
 def wall_extra(home: Path, out: Path) -> dict:
     """Settings the demo wall needs beyond its credentials (see signage/settings.py)."""
-    return {}
+    windowed = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return {
+        "fullscreen": False, "resolution": [1280, 720] if windowed else [1920, 1080],
+        "screenshot_dir": str((out / "wall").resolve()), "screenshot_interval_s": 15,
+        "emulate_bars": str((out / "bars").resolve()),
+        "clip_dir": str((home / "clips").resolve()), "state_dir": str((home / "wall-1").resolve()),
+        "bars": [{"window": "1", "address": 1}, {"window": "2", "address": 2}],
+    }

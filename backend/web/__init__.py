@@ -72,8 +72,8 @@ def create_app(settings: BackendSettings, engine: Engine, publisher: Publisher |
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.web.session_hours),
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         HOME_FOR_ROLE=HOME_FOR_ROLE,
-        JSON_AS_ASCII=False,
     )
+    app.json.ensure_ascii = False  # Chinese as is in the API, not \u-escaped
     if test_config:
         app.config.update(test_config)
     app.extensions["hall"] = HallServices(settings, engine, publisher, executor, Topics(settings.hall))
