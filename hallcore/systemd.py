@@ -19,3 +19,12 @@ def notify(message: str) -> bool:
         except OSError:
             return False
     return True
+
+
+def watchdog_interval_s() -> float | None:
+    """Half the unit's WatchdogSec (how often to send WATCHDOG=1), or None when it is off."""
+    usec = os.environ.get("WATCHDOG_USEC")
+    try:
+        return int(usec) / 2e6 if usec else None
+    except ValueError:
+        return None

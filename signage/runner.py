@@ -185,7 +185,7 @@ class Run:
                 emulator.stop()
 
     def _run_headless(self, node) -> int:
-        from . import sdnotify
+        from hallcore import systemd as sdnotify
 
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):

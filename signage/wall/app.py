@@ -10,7 +10,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
-from .. import sdnotify
+from hallcore import systemd as sdnotify
 from ..node import SignageNode
 from ..wallmodel import WallModel
 from .screen import WallScreen
