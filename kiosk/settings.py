@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from hallcore.errors import ConfigError
-from protocol.connection import BrokerSettings
+from protocol.connection import DeviceSettings
 
 ORIENTATIONS = ("portrait", "landscape")
 LANGUAGES = ("zh", "en")
@@ -70,13 +70,9 @@ class GpioSettings:
 
 
 @dataclass(frozen=True)
-class KioskSettings:
-    # -- written by `hall device add` --------------------------------------------------
-    hall: str = "demo"
-    device: str = ""
+class KioskSettings(DeviceSettings):
+    # hall, device, role, window, [broker]: DeviceSettings (written by `hall device add`)
     role: str = "kiosk"
-    window: str = ""
-    broker: BrokerSettings = field(default_factory=BrokerSettings)
     # -- screen ---------------------------------------------------------------------------
     hall_name: str = ""                # "" = the name in the catalog index
     orientation: str = "portrait"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .codec import MAX_PAYLOAD_BYTES
 
@@ -20,3 +20,17 @@ class BrokerSettings:
     session_expiry_s: int = 300  # the broker keeps our QoS 1 messages this long while we are away
     will_delay_s: int = 5        # a quick restart does not flap offline
     max_payload: int = MAX_PAYLOAD_BYTES
+
+
+@dataclass(frozen=True)
+class DeviceSettings:
+    """What ``hall device add`` writes into a device's settings file: who it is and its broker.
+
+    Each node's settings class extends this one with its own fields.
+    """
+
+    hall: str = "demo"
+    device: str = ""
+    role: str = ""
+    window: str = ""
+    broker: BrokerSettings = field(default_factory=BrokerSettings)

@@ -24,10 +24,10 @@ Environment overrides follow ``hallcore.settings``: ``HALL_VOLUME=0.5``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hallcore.errors import ConfigError
-from protocol.connection import BrokerSettings
+from protocol.connection import DeviceSettings
 
 ROLES = ("wall", "bar")
 ROTATIONS = (0, 90, 180, 270)
@@ -66,13 +66,11 @@ class BarSettings:
 
 
 @dataclass(frozen=True)
-class SignageSettings:
-    # -- written by `hall device add` ----------------------------------------------
+class SignageSettings(DeviceSettings):
+    # hall, device, role, window, [broker]: DeviceSettings (written by `hall device add`)
     hall: str = "hall"
     device: str = "wall-1"
     role: str = "wall"
-    window: str = ""
-    broker: BrokerSettings = field(default_factory=BrokerSettings)
     # -- the wall ----------------------------------------------------------------------
     hall_name: str = ""               # "" = the hall name from the catalog index
     resolution: tuple[int, ...] = (1920, 1080)
