@@ -36,9 +36,13 @@ def test_hall_run_brings_up_the_whole_hall(tmp_path):
             assert "普通护照签发" in names
         output, _ = proc.communicate(timeout=120)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        if proc.poll() is None:  # let it stop its children (SIGKILL would orphan them)
+            proc.terminate()
+            try:
+                proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
     assert proc.returncode == 0, output
     assert "The hall is running" in output and "admin /" in output
     out = tmp_path / "output"
