@@ -1,0 +1,69 @@
+"""The catalog as the queue engine reads it: through ``backend.catalog.store`` (the catalog
+package's functions), cached per catalog version."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.engine import Connection
+
+from protocol.models import Item, Queue, Window
+
+
+class CatalogCache:
+    """The catalog's queues, windows and items, reloaded only when the catalog version changes.
+
+    The version is read in the caller's transaction, so the view is consistent
+    with it; one cache serves one database (keep it on the service, not global).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._queues: dict[str, Queue] = {}
+        self._windows: dict[str, Window] = {}
+        self._items: dict[str, Item | None] = {}
+
+    def view(self, conn: Connection) -> "DbCatalog":
+        from backend.catalog import store  # the catalog package owns these tables
+
+        version = store.catalog_version(conn)
+        with self._lock:
+            if version != self._version:
+                self._queues = {q.id: q for q in store.list_queues(conn)}
+                self._windows = {w.id: w for w in store.list_windows(conn)}
+                self._items = {}
+                self._version = version
+            return DbCatalog(conn, version, self._queues, self._windows, self._items, self._lock)
+
+
+class DbCatalog:
+    """One transaction's view of the catalog (see :class:`CatalogCache`)."""
+
+    def __init__(self, conn: Connection, version: int, queues: dict, windows: dict, items: dict, lock):
+        self._conn, self.version = conn, version
+        self._queues, self._windows, self._items, self._lock = queues, windows, items, lock
+
+    def queue(self, queue_id: str) -> Queue | None:
+        return self._queues.get(queue_id)
+
+    def window(self, window_id: str) -> Window | None:
+        return self._windows.get(window_id)
+
+    def item(self, item_id: str) -> Item | None:
+        with self._lock:
+            if item_id in self._items:
+                return self._items[item_id]
+        from backend.catalog import store
+
+        item = store.get_item(self._conn, item_id)
+        with self._lock:
+            if len(self._items) < 5000:
+                self._items[item_id] = item
+        return item
+
+    def queues(self) -> list[Queue]:
+        return list(self._queues.values())
+
+    def windows(self) -> list[Window]:
+        return sorted(self._windows.values(), key=lambda w: w.number)

@@ -1,0 +1,125 @@
+"""A hall for the queue benchmarks: a Mosquitto from ``hall broker config`` on a free port, a
+database with a one-queue catalog and the devices registered, and ``python -m backend`` as its
+own process (as in production: the clients do not share its interpreter).
+
+Used by bench_tickets.py and bench_calls.py; not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from backend.app import build  # noqa: E402
+from backend.catalog import service as catalog_service  # noqa: E402
+from backend.catalog.model import Catalog, HallInfo  # noqa: E402
+from backend.registry import upsert_device  # noqa: E402
+from backend.settings import BackendSettings, QueueRules  # noqa: E402
+from protocol.fakebus import FakeBroker, FakeBus  # noqa: E402
+from protocol.models import Department, Queue, Window  # noqa: E402
+from tests.support.broker import Broker  # noqa: E402  (the project's broker helper)
+
+import nodelay  # noqa: E402
+
+nodelay.apply()
+
+HALL = "bench"
+
+
+def catalog() -> Catalog:
+    return Catalog(hall=HallInfo(name="基准测试大厅"), departments=(Department(id="d1", name="综合"),),
+                   queues=(Queue(id="qa", prefix="A", name="综合业务"),),
+                   windows=(Window(id="w1", number=1, name="1号窗口", queues=("qa",)),))
+
+
+def prepare(directory: Path, devices: list[tuple[str, str, str]]) -> BackendSettings:
+    """Write the backend's database: catalog and device registry (what an installer does once)."""
+    settings = BackendSettings(hall=HALL, data_dir=str(directory), queue=QueueRules(check_interval_s=0,
+                                                                                  long_queue=0))
+    backend = build(settings, FakeBus(FakeBroker(), HALL, client_id="setup"))
+    catalog_service.run(backend.engine, None, lambda conn: catalog_service.apply_import(
+        conn, catalog(), backend.executor.topics))
+    with backend.engine.begin() as conn:
+        for device, role, window in devices:
+            upsert_device(conn, device, role, window or None)
+    backend.stop()
+    return settings
+
+
+@contextmanager
+def running_hall(devices: list[tuple[str, str, str]]):
+    """Yield (broker, data directory) with the backend process running; everything stopped after."""
+    with tempfile.TemporaryDirectory(prefix="hall-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
+        directory = Path(tmp)
+        broker = Broker.provision(directory / "broker", devices=devices, hall=HALL).start()
+        prepare(directory, devices)
+        creds = broker.credentials("backend")["broker"]
+        config = directory / "backend.toml"
+        config.write_text(
+            f'hall = "{HALL}"\ndata_dir = "{directory}"\n\n[broker]\nhost = "{creds["host"]}"\n'
+            f'port = {creds["port"]}\nusername = "backend"\npassword = "{creds["password"]}"\n\n'
+            '[queue]\ncheck_interval_s = 0\nlong_queue = 0\n', encoding="utf-8")
+        log = open(directory / "backend.log", "wb")
+        command = [sys.executable, "-m", "backend"]
+        if any(os.environ.get(v) for v in ("BENCH_PROFILE", "BENCH_NODELAY", "BENCH_ONE_COMMIT")):
+            command = [sys.executable, str(ROOT / "bench" / "profile_backend.py")]
+        proc = subprocess.Popen(command + ["--config", str(config), "--no-web"],
+                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            yield broker, directory
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+            broker.stop()
+
+
+def wait_for_backend(bus, request_factory, timeout: float = 30.0) -> None:
+    """Send a request until the backend answers (it takes a moment to start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            bus.request(request_factory(), timeout=2, attempt_timeout=2)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+
+
+def durable_commits_per_s(directory: Path, seconds: float = 0.5) -> float:
+    """What the disk allows right now: bare SQLite commits/s (WAL, synchronous=FULL), for context."""
+    import sqlite3
+
+    conn = sqlite3.connect(directory / "fsync-probe.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT)")
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO t (v) VALUES (?)", ("x" * 200,))
+        conn.execute("COMMIT")
+        count += 1
+    conn.close()
+    return count / (time.perf_counter() - start)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[index]
