@@ -20,6 +20,7 @@ from protocol import ProtocolError, Topics
 from protocol.codec import encode, reply_error, reply_ok
 from protocol.models import Reply, Request, WindowParams, SubmitEvaluation
 
+from .db import write_transaction
 from .publisher import Publication, Publisher
 from .registry import Actor
 from .requests_log import find_reply, record_reply
@@ -104,7 +105,7 @@ class RequestExecutor:
         """Run *request* once; a repeated id returns the stored reply without doing anything."""
         with self.publisher.lock:
             publications: list[Publication] = []
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 stored = find_reply(conn, actor.id, request.id)
                 if stored is not None:
                     return Reply.model_validate_json(stored)

@@ -7,12 +7,14 @@ told about survives a power cut.  Any SQLAlchemy URL works (PostgreSQL too).
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -64,6 +66,10 @@ def load_tables() -> MetaData:
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # pysqlite would open its own transaction only before DML, so a SAVEPOINT
+    # issued first ran in autocommit and its release committed on its own. We
+    # take transaction control ourselves: see _sqlite_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -72,12 +78,32 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn) -> None:
+    """BEGIN for every transaction; IMMEDIATE (write lock up front) for writers.
+
+    A deferred transaction that reads and then writes can fail at once with
+    SQLITE_BUSY when another process wrote in between; writers ask for the
+    lock first (``write_transaction``) and then wait on busy_timeout instead.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: one commit, taken with the write lock on SQLite."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(immediate=True)
+        with conn.begin():
+            yield conn
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

@@ -9,6 +9,7 @@ callback handed to the bus's worker thread.
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -104,6 +105,13 @@ class MqttBus(BaseBus):
         if reason_code.value >= _FAILURE:
             log.error("broker refused %s: %s", self.client_id, reason_code)
             return
+        sock = client.socket()
+        if sock is not None and hasattr(sock, "setsockopt"):
+            # Calls must not wait ~40 ms for Nagle behind the broker's delayed ACK.
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
         limit = getattr(properties, "MaximumPacketSize", None) if properties else None
         self._broker_limit = int(limit) if limit else None
         log.info("connected to %s:%s as %s", self.settings.host, self.settings.port, self.client_id)

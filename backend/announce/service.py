@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from protocol import Topics
 from protocol.models import Announcement, Announcements
 
+from ..db import write_transaction
 from ..publisher import Publication, Publisher
 from ..settings import BackendSettings
 from .model import Draft, Notice, canonical_targets, check_draft, normalise_text
@@ -138,7 +139,7 @@ class AnnouncementService:
     def _change(self, work: Callable[[Connection], object], now: datetime):
         lock = self.publisher.lock if self.publisher is not None else nullcontext()
         with lock:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 result = work(conn)
             with self.engine.connect() as conn:
                 self._publish_if_changed(conn, now)

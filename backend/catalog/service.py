@@ -18,6 +18,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Connection, Engine
 
+from backend.db import write_transaction
 from backend.publisher import Publication, Publisher
 from protocol import Topics
 from protocol.models.catalog import Department, Item, Queue, Window, item_hash
@@ -210,7 +211,7 @@ def run(engine: Engine, publisher: Publisher | None, change: Callable[[Connectio
     """Run *change* in one transaction; publish its publications after the commit."""
     lock = publisher.lock if publisher is not None else contextlib.nullcontext()
     with lock:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             result = change(conn)
         if publisher is not None:
             publisher.publish(result.publications)

@@ -21,6 +21,7 @@ from protocol import Inbound, ProtocolError, Topics
 from protocol.codec import decode_optional
 from protocol.models import Alert, DeviceHealth, DeviceStatus
 
+from ..db import write_transaction
 from ..ticker import Ticker
 from ..publisher import Publication, Publisher
 from .logic import Action, Clear, DeviceRecord, MonitorLogic, Raise
@@ -128,7 +129,7 @@ class DeviceMonitor:
 
     def _store(self, actions: list[Action]) -> None:
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 for action in actions:
                     if isinstance(action, Raise):
                         save_alert(conn, action.alert)

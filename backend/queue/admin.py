@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from protocol import ProtocolError
 
+from ..db import write_transaction
 from .domain import Appointment
 from .store import CatalogCache, SqlRepo
 from .tables import queue_suspensions
@@ -49,7 +50,7 @@ def cli_add_appointment(engine: Engine, code: str, queue_or_item: str, day: str 
         print(f"{day!r} is not a date: use YYYY-MM-DD", file=sys.stderr)
         return 2
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             appointment = create_appointment(conn, code, queue_or_item, when, catalog=CatalogCache().view(conn))
     except ProtocolError as exc:
         print(f"appointment {code} not added: {exc.message}", file=sys.stderr)

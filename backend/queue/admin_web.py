@@ -14,6 +14,7 @@ from backend.web.auth import login_required
 from protocol import ProtocolError
 from protocol.models import EVALUATION_LEVELS
 
+from ..db import write_transaction
 from . import admin, evaluations
 from .domain import Change, FOLLOWUP_NEXT
 from .handlers import run_change
@@ -61,7 +62,7 @@ def index():
 @login_required("admin")
 def followup(evaluation_id: str):
     try:
-        with _hall().engine.begin() as conn:
+        with write_transaction(_hall().engine) as conn:
             evaluations.record_followup(conn, evaluation_id, request.form.get("status", ""),
                                         request.form.get("note", ""), g.user.username, queue_service().now())
         flash(f"已记录 {request.form.get('status', '')}")

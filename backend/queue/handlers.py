@@ -23,6 +23,7 @@ from backend.core import Context, Outcome
 from backend.publisher import Publication
 from protocol.models import EVALUATION_LEVELS, EvaluationResult, TicketResult, WindowResult
 
+from ..db import write_transaction
 from .domain import Change
 from .engine import QueueEngine, Who
 from .state import StateBuilder
@@ -100,7 +101,7 @@ def run_change(engine, publisher, service: QueueService,
     """Run an operator's change (suspend a queue, ...) in one transaction; publish its states after commit."""
     lock = publisher.lock if publisher is not None else contextlib.nullcontext()
     with lock:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             queue_engine = service.engine(conn)
             pubs = service.builder(queue_engine).publications(change(conn, queue_engine), service.now())
         if publisher is not None:
@@ -203,7 +204,7 @@ class AlertMonitor:
     def _run(self, step: Callable[[Connection, datetime], list[Publication]]) -> int:
         backend = self.backend
         with backend.publisher.lock:
-            with backend.engine.begin() as conn:
+            with write_transaction(backend.engine) as conn:
                 pubs = step(conn, backend.executor.clock())
             backend.publisher.publish(pubs)
         return len(pubs)

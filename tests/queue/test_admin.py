@@ -54,10 +54,6 @@ def test_the_domain_core_imports_no_framework():
                 assert module.split(".")[0] not in banned, f"{name} imports {module}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "backend/db.py: pysqlite opens no transaction before SAVEPOINT, so the executor's savepoint "
-    "release commits the ticket on its own and the stored reply follows in a second transaction; "
-    "fix: isolation_level=None on connect and BEGIN IMMEDIATE on the engine's 'begin' event"))
 def test_a_crash_before_the_reply_is_stored_leaves_no_ticket(hall, monkeypatch):
     def power_cut(*args, **kwargs):
         raise KeyboardInterrupt("power cut before the reply is stored")
