@@ -29,6 +29,7 @@ class QueueRules:
     long_wait_min: float = 30.0       # early warning thresholds (预警)
     long_service_min: float = 30.0
     long_queue: int = 30
+    ignore_hours: bool = False        # demo halls (`hall run`): tickets at any hour, any day
     check_interval_s: float = 30.0    # periodic day rollover and time-based warnings; 0 = only on changes
 
 

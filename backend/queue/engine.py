@@ -97,7 +97,8 @@ class QueueEngine:
     def availability(self, queue: Queue, now: datetime, *, ignore_quota: bool = False) -> Availability:
         snap = self.repo.snapshot(queue.id, self.today(now))
         return availability(queue, now.astimezone(self.tz), snap.issued, suspended=snap.suspended is not None,
-                            suspended_reason=snap.suspended or "", ignore_quota=ignore_quota)
+                            suspended_reason=snap.suspended or "", ignore_quota=ignore_quota,
+                            ignore_hours=self.rules.ignore_hours)
 
     def issue(self, now: datetime, who: Who, *, item: str | None = None, queue: str | None = None,
               priority: str = "normal") -> Change:

@@ -47,14 +47,14 @@ def hours_text(queue: Queue, weekday: int) -> str:
 
 
 def availability(queue: Queue, local_now: datetime, issued_today: int, *, suspended: bool = False,
-                 suspended_reason: str = "", ignore_quota: bool = False) -> Availability:
+                 suspended_reason: str = "", ignore_quota: bool = False, ignore_hours: bool = False) -> Availability:
     """Can *queue* give out a ticket at *local_now* (the hall's local time)?"""
     quota_left = None if queue.daily_quota is None else max(0, queue.daily_quota - issued_today)
     if suspended:
         why = suspended_reason or "暂停取号"
         return Availability(False, False, "queue_closed", f"queue {queue.id} is suspended: {why}",
                             f"{queue.name}暂停取号：{why}", quota_left)
-    if queue.hours:
+    if queue.hours and not ignore_hours:
         weekday = local_now.isoweekday()
         today = [p for p in queue.hours if weekday in p.days]
         if not today:

@@ -18,7 +18,7 @@ from protocol.models import (Alert, CallEntry, CallEvent, QueueState, RecentCall
 
 from .domain import AT_WINDOW, CallRecord, Change, Ticket
 from .engine import QueueEngine
-from .rules import availability
+
 
 
 #: The early warnings the queue engine raises.
@@ -52,8 +52,7 @@ class StateBuilder:
         if queue is None:
             return None
         snap = self.repo.snapshot(queue.id, self.engine.today(now))
-        avail = availability(queue, self.local(now), snap.issued, suspended=snap.suspended is not None,
-                             suspended_reason=snap.suspended or "")
+        avail = self.engine.availability(queue, now)
         return QueueState(
             id=queue.id, prefix=queue.prefix, name=queue.name, open=avail.open, accepting=avail.accepting,
             reason=avail.reason_zh[:200], waiting=snap.waiting, last_called=snap.last_called,

@@ -305,3 +305,15 @@ def test_rollover_cancels_yesterdays_line_and_closes_windows(engine, clock):
     assert engine.repo.get_window("w2").status == WindowStatus.CLOSED
     assert engine.rollover(clock()).queues == set()  # once a day
 
+
+
+def test_a_demo_hall_may_ignore_business_hours():
+    from datetime import datetime, timedelta, timezone
+
+    from backend.queue.rules import availability
+    from protocol.models import Period, Queue
+
+    queue = Queue(id="A", prefix="A", name="综合", hours=(Period(start="09:00", end="12:00", days=(1, 2, 3, 4, 5)),))
+    sunday_night = datetime(2026, 11, 22, 23, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert availability(queue, sunday_night, 0).code == "queue_closed"
+    assert availability(queue, sunday_night, 0, ignore_hours=True).accepting
