@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hallcore.errors import ConfigError
-from protocol.connection import BrokerSettings
+from protocol.connection import DeviceSettings
 from protocol.models import EVALUATION_REASONS
 
 ROLES = ("keypad", "evaluator")
@@ -53,12 +53,9 @@ class EvaluatorPins:
 
 
 @dataclass(frozen=True)
-class CounterSettings:
-    hall: str = "demo"
-    device: str = ""
+class CounterSettings(DeviceSettings):
+    # hall, device, role, window, [broker]: DeviceSettings (written by `hall device add`)
     role: str = "keypad"
-    window: str = ""
-    broker: BrokerSettings = field(default_factory=BrokerSettings)
     keypad: KeypadPins = field(default_factory=KeypadPins)
     evaluator: EvaluatorPins = field(default_factory=EvaluatorPins)
     pin_factory: str = ""            # "" = gpiozero's default for the board; "mock" = emulated pins

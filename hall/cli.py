@@ -102,6 +102,13 @@ def cmd_catalog_export(args) -> int:
     return cli_export(engine, args.format, args.out)
 
 
+def cmd_appointment_add(args) -> int:
+    from backend.queue.admin import cli_add_appointment
+
+    _settings, engine = _backend(args)
+    return cli_add_appointment(engine, args.code, args.target, args.date)
+
+
 # -- services -------------------------------------------------------------------------
 def run_service(name: str, argv: list[str]) -> int:
     module, _, attr = SERVICES[name].partition(":")
@@ -163,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="-")
     p.add_argument("--config", default=None)
     p.set_defaults(func=cmd_catalog_export)
+
+    appointment = sub.add_parser("appointment", help="appointments (预约)").add_subparsers(
+        dest="appointment_cmd", required=True)
+    p = appointment.add_parser("add", help="book an appointment; the visitor checks in at a kiosk with the code")
+    p.add_argument("code", help="4-32 letters or digits")
+    p.add_argument("target", metavar="QUEUE_OR_ITEM")
+    p.add_argument("date", help="YYYY-MM-DD")
+    p.add_argument("--config", default=None)
+    p.set_defaults(func=cmd_appointment_add)
 
     for name in SERVICES:
         p = sub.add_parser(name, help=f"run the {name} (options: hall {name} --help)", add_help=False)
