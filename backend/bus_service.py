@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from protocol import Inbound, ProtocolError
 from protocol.codec import decode_request, reply_error
 
 from .core import RequestExecutor
-from .registry import get_device
+from .registry import Actor, get_device
 
 log = logging.getLogger(__name__)
 
 #: No request needs more than this; larger ones are refused before parsing.
 MAX_REQUEST_BYTES = 16 * 1024
+#: How long a registry entry is trusted before it is read again (`hall device add` may change it).
+REGISTRY_TTL_S = 5.0
 
 
 class BusService:
@@ -28,6 +31,7 @@ class BusService:
         self.executor = executor
         self.topics = executor.topics
         self.handled = 0
+        self._devices: dict[str, tuple[float, Actor | None]] = {}
 
     def start(self) -> None:
         self.bus.subscribe(self.topics.all_device_requests(), self.on_request)
@@ -48,8 +52,7 @@ class BusService:
                                     f"request of {len(message.payload)} bytes exceeds {MAX_REQUEST_BYTES}")
             request = decode_request(message.payload)
             request_id = request.id
-            with self.executor.engine.connect() as conn:
-                actor = get_device(conn, device)
+            actor = self._device(device)
             if actor is None:
                 raise ProtocolError("unknown_device", f"device {device} is not registered; run `hall device add`")
             reply = self.executor.execute(actor, request)
@@ -65,6 +68,18 @@ class BusService:
         correlation = message.correlation or (request_id or "").encode()
         self.bus.publish(reply_topic, reply, retain=False, correlation=correlation)
         self.handled += 1
+
+
+    def _device(self, device: str) -> Actor | None:
+        """The registry entry, read at most every REGISTRY_TTL_S (a lookup per request costs a query)."""
+        now = time.monotonic()
+        cached = self._devices.get(device)
+        if cached is not None and now - cached[0] < REGISTRY_TTL_S and cached[1] is not None:
+            return cached[1]
+        with self.executor.engine.connect() as conn:
+            actor = get_device(conn, device)
+        self._devices[device] = (now, actor)
+        return actor
 
 
 def _guess_id(message: Inbound) -> str:

@@ -28,9 +28,7 @@ from protocol.fakebus import FakeBroker, FakeBus  # noqa: E402
 from protocol.models import Department, Queue, Window  # noqa: E402
 from tests.support.broker import Broker  # noqa: E402  (the project's broker helper)
 
-import nodelay  # noqa: E402
 
-nodelay.apply()
 
 HALL = "bench"
 
@@ -70,7 +68,7 @@ def running_hall(devices: list[tuple[str, str, str]]):
             '[queue]\ncheck_interval_s = 0\nlong_queue = 0\n', encoding="utf-8")
         log = open(directory / "backend.log", "wb")
         command = [sys.executable, "-m", "backend"]
-        if any(os.environ.get(v) for v in ("BENCH_PROFILE", "BENCH_NODELAY", "BENCH_ONE_COMMIT")):
+        if os.environ.get("BENCH_PROFILE"):
             command = [sys.executable, str(ROOT / "bench" / "profile_backend.py")]
         proc = subprocess.Popen(command + ["--config", str(config), "--no-web"],
                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log,
