@@ -57,6 +57,8 @@ def prepare_kivy(settings: KioskSettings, offscreen: bool) -> None:
     Config.set("graphics", "show_cursor", "0" if fullscreen else "1")   # touch only
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    if offscreen:  # nobody watches: software rendering at 60 fps would take a whole core
+        Config.set("graphics", "maxfps", "4")
 
 
 def model_options(settings: KioskSettings):

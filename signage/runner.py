@@ -236,3 +236,5 @@ class Run:
         Config.set("graphics", "height", str(height))
         Config.set("graphics", "fullscreen", "auto" if s.fullscreen and not self.offscreen else "0")
         Config.set("kivy", "exit_on_escape", "0")
+        if self.offscreen:  # nobody watches: software rendering at 60 fps would take a whole core
+            Config.set("graphics", "maxfps", "4")
