@@ -19,4 +19,4 @@ os.environ.setdefault("KIVY_AUDIO", "sdl2")
 if os.environ.get("SDL_VIDEODRIVER") == "offscreen":
     os.environ.pop("DISPLAY", None)
 
-pytest_plugins = ["tests.support.broker"]
+pytest_plugins = ["tests.support.broker", "tests.support.fixtures"]

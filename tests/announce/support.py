@@ -4,31 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from backend.app import Backend, build
 from backend.settings import BackendSettings
 from backend.web import create_app
 from backend.web.users import add_user
 from protocol.fakebus import FakeBroker, FakeBus
+from tests.support.fixtures import SettableClock
 
 #: Monday 6 May 2024, 09:00 in Shanghai.
 MONDAY_9 = datetime(2024, 5, 6, 1, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery"
 
 
-class Clock:
-    """An injectable clock: ``clock()`` is now; ``advance(seconds=...)`` moves it."""
+class Clock(SettableClock):
+    """An injectable clock starting MONDAY_9: ``clock()`` is now; ``advance(minutes=...)`` moves it."""
 
     def __init__(self, start: datetime = MONDAY_9):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+        super().__init__(start)
 
 
 @dataclass

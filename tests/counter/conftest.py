@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
-
-
-@pytest.fixture
-def mock_factory():
-    """MockFactory for one test; the previous factory comes back after."""
-    previous = Device.pin_factory
-    factory = MockFactory()
-    Device.pin_factory = factory
-    try:
-        yield factory
-    finally:
-        factory.reset()
-        Device.pin_factory = previous
 
 
 def press(factory: MockFactory, pin: int) -> None:

@@ -9,7 +9,6 @@ continues.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -19,18 +18,10 @@ from kiosk.model.kiosk import Options
 from kiosk.node import KioskNode
 from kiosk.runner import InlineRunner
 from protocol.client import MqttBus
+from tests.support.fixtures import wait_until
 from tests.support.hall import start_backend
 
 pytestmark = pytest.mark.broker
-
-
-def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> None:
-    """Bounded wait on a condition that another thread makes true."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -8,42 +8,19 @@ wall's recent-call list matches the backend's.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
-from protocol import ProtocolError, new_id
 from protocol.client import MqttBus
-from protocol.models import Request
 from signage.clock import SystemClock
 from signage.node import SignageNode
 from signage.settings import SignageSettings
 from signage.voice import RecordingPlayer, VoiceQueue, generate_clips
 from signage.wallmodel import WallModel
+from tests.support.fixtures import call_until_answered, wait_until
 from tests.support.hall import start_backend
 
 pytestmark = pytest.mark.broker
-
-
-def wait_until(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-def answered(bus: MqttBus, kind: str, params: dict) -> dict:
-    """Retry with the same id until answered, as the nodes do across a restart."""
-    request = Request(id=new_id("t-"), type=kind, params=params)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return bus.call(request, timeout=3)
-        except ProtocolError as exc:
-            if exc.code != "timeout" or time.monotonic() > deadline:
-                raise
-            bus.connected.wait(1)
 
 
 def test_no_call_lost_or_repeated_through_a_broker_restart(own_broker, tmp_path):
@@ -64,17 +41,17 @@ def test_no_call_lost_or_repeated_through_a_broker_restart(own_broker, tmp_path)
     try:
         assert connects.acquire(timeout=10) and kiosk.wait_connected() and keypad.wait_connected()
         for _ in range(3):
-            answered(kiosk, "ticket.issue", {"queue": "A"})
-        assert answered(keypad, "window.call_next", {})["ticket"] == "A001"
+            call_until_answered(kiosk, "ticket.issue", {"queue": "A"})
+        assert call_until_answered(keypad, "window.call_next", {})["ticket"] == "A001"
         wait_until(lambda: node.calls_announced == 1, what="the first call")
-        answered(keypad, "window.finish", {})
+        call_until_answered(keypad, "window.finish", {})
 
         own_broker.restart()
         # the keypad may reconnect before the wall: this call waits in the wall's session
-        assert answered(keypad, "window.call_next", {})["ticket"] == "A002"
+        assert call_until_answered(keypad, "window.call_next", {})["ticket"] == "A002"
         assert connects.acquire(timeout=20)
         wait_until(lambda: node.calls_announced == 2, what="the call made across the restart")
-        assert answered(keypad, "window.recall", {})["ticket"] == "A002"
+        assert call_until_answered(keypad, "window.recall", {})["ticket"] == "A002"
         wait_until(lambda: node.calls_announced == 3, what="the recall")
         assert node.voice.wait_idle(20)
         assert player.wait_for(3, 20) and len(player.played) == 3 and player.overlaps == 0

@@ -1,23 +1,8 @@
 """Fixtures for the driver tests: sample slips and gpiozero's mock pins."""
 
 import pytest
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory
 
 from hardware.printer import ChecklistSlip, MaterialLine, TicketSlip
-
-
-@pytest.fixture
-def mock_factory():
-    """gpiozero's MockFactory for one test; the previous factory comes back after."""
-    previous = Device.pin_factory
-    factory = MockFactory()
-    Device.pin_factory = factory
-    try:
-        yield factory
-    finally:
-        factory.reset()
-        Device.pin_factory = previous
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from backend.queue.engine import QueueEngine, Who
 from backend.queue.memory import MemoryRepo, StaticCatalog
 from backend.settings import QueueRules
 from protocol.models import Item, Period, Queue, Window
+from tests.support.fixtures import SettableClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 #: Monday 6 May 2024, 09:00 in Shanghai.
@@ -41,18 +42,11 @@ def catalog() -> StaticCatalog:
     return StaticCatalog(QUEUES, WINDOWS, ITEMS)
 
 
-class Clock:
-    """An injectable clock: ``clock()`` is now; ``advance(minutes=...)`` moves it."""
+class Clock(SettableClock):
+    """An injectable clock starting MONDAY_9: ``clock()`` is now; ``advance(minutes=...)`` moves it."""
 
     def __init__(self, start: datetime = MONDAY_9):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+        super().__init__(start)
 
     def utc(self) -> datetime:
         return self.now.astimezone(timezone.utc)

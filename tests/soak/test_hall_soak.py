@@ -15,23 +15,13 @@ import time
 
 import pytest
 
-from protocol import Deduper, ProtocolError, decode, new_id
+from protocol import Deduper, decode
 from protocol.client import MqttBus
-from protocol.models import CallEvent, Request
+from protocol.models import CallEvent
+from tests.support.fixtures import call_until_answered
 from tests.support.hall import start_backend
 
 pytestmark = [pytest.mark.soak, pytest.mark.broker]
-
-
-def call_until_answered(bus: MqttBus, request: Request, deadline: float) -> dict:
-    """Retry with the same id until a reply (the node's behaviour across a broker restart)."""
-    while True:
-        try:
-            return bus.call(request, timeout=3)
-        except ProtocolError as exc:
-            if exc.code != "timeout" or time.monotonic() > deadline:
-                raise
-            bus.connected.wait(1)
 
 
 def test_issue_and_call_through_broker_restarts(own_broker, tmp_path):
@@ -62,14 +52,11 @@ def test_issue_and_call_through_broker_restarts(own_broker, tmp_path):
     next_restart = time.monotonic() + restart_every
     try:
         while time.monotonic() < end:
-            deadline = time.monotonic() + 60
-            ticket = call_until_answered(kiosk, Request(id=new_id("k-"), type="ticket.issue",
-                                                         params={"queue": "A"}), deadline)
+            ticket = call_until_answered(kiosk, "ticket.issue", {"queue": "A"})
             issued.append(ticket["ticket"]["number"])
-            result = call_until_answered(keypad, Request(id=new_id("p-"), type="window.call_next", params={}),
-                                         deadline)
+            result = call_until_answered(keypad, "window.call_next", {})
             called.append(result["ticket"])
-            call_until_answered(keypad, Request(id=new_id("p-"), type="window.finish", params={}), deadline)
+            call_until_answered(keypad, "window.finish", {})
             if time.monotonic() > next_restart:
                 own_broker.restart()
                 restarts += 1
