@@ -3,42 +3,33 @@
 from __future__ import annotations
 
 import queue
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from backend.announce.model import Draft
 from protocol import decode
 from protocol.models import Announcements
 
 from .support import MONDAY_9, PASSWORD, make_client
+from tests.support.browser import chromium, serve
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "admin-announcements.png"
 HOSTILE = ("[color=ff0000]假通知[/color][b]粗体[/b] <script>alert('xss')</script>"
            "<img src=x onerror=alert(2)> \u202e倒序\u202c 零宽\u200b字符")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
 def server(hall):
     app, _client = make_client(hall)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="test-web", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-    httpd.server_close()
+    with serve(app) as url:
+        yield url
 
 
 def test_admin_posts_hostile_text_and_sees_it_escaped_and_published(hall, service, server):
-    sync_api = pytest.importorskip("playwright.sync_api")
     hour = timedelta(hours=1)
     service.create(Draft("今天 12:00–13:30 午休，综合窗口照常办理", "normal", ("wall", "bar"), MONDAY_9, MONDAY_9 + 8 * hour),
                    by="admin")
@@ -51,37 +42,33 @@ def test_admin_posts_hostile_text_and_sees_it_escaped_and_published(hall, servic
     wall.subscribe(hall.topics.announcements(), arrived.put)
 
     dialogs: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(f"{server}/admin/announcements")
-            assert "/login" in page.url                       # not logged in: sent to the login page
-            page.fill("#username", "admin")
-            page.fill("#password", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{server}/admin/announcements")
+        assert "/login" in page.url                       # not logged in: sent to the login page
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
 
-            page.goto(f"{server}/admin/announcements/new")
-            assert page.input_value("#start") == "2024-05-06T09:00"
-            assert page.input_value("#end") == "2024-05-06T23:59"
-            page.fill("#text", HOSTILE)
-            page.check("input[name=priority][value=high]")
-            page.uncheck("input[name=targets][value=kiosk]")
-            page.click("form.announcement-form button[type=submit]")
-            page.wait_for_url(f"{server}/admin/announcements")
+        page.goto(f"{server}/admin/announcements/new")
+        assert page.input_value("#start") == "2024-05-06T09:00"
+        assert page.input_value("#end") == "2024-05-06T23:59"
+        page.fill("#text", HOSTILE)
+        page.check("input[name=priority][value=high]")
+        page.uncheck("input[name=targets][value=kiosk]")
+        page.click("form.announcement-form button[type=submit]")
+        page.wait_for_url(f"{server}/admin/announcements")
 
-            assert "公告已保存" in page.inner_text(".flash")
-            cells = page.locator("td.notice-text bdi")
-            texts = [cells.nth(i).text_content() for i in range(cells.count())]
-            assert HOSTILE in texts                           # shown exactly as typed
-            assert page.locator("td.notice-text script, td.notice-text img, td.notice-text b").count() == 0
-            active = page.locator("h2:has-text('Active') + table").inner_text()
-            assert "[color=ff0000]假通知[/color]" in active and "<script>alert('xss')</script>" in active
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+        assert "公告已保存" in page.inner_text(".flash")
+        cells = page.locator("td.notice-text bdi")
+        texts = [cells.nth(i).text_content() for i in range(cells.count())]
+        assert HOSTILE in texts                           # shown exactly as typed
+        assert page.locator("td.notice-text script, td.notice-text img, td.notice-text b").count() == 0
+        active = page.locator("h2:has-text('Active') + table").inner_text()
+        assert "[color=ff0000]假通知[/color]" in active and "<script>alert('xss')</script>" in active
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert dialogs == []                                      # no script ran
 
     published = None

@@ -7,44 +7,26 @@ reload.  Saves screenshots to docs/screenshots/counter-*.png.
 
 from __future__ import annotations
 
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 
 from backend.web import create_app
+from tests.support.browser import SHOTS, chromium, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
 def server(hall):
-    from werkzeug.serving import make_server
-
     b = hall.backend
-    app = create_app(b.settings, b.engine, b.publisher, b.executor)
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=5)
+    with serve(create_app(b.settings, b.engine, b.publisher, b.executor)) as url:
+        yield url
 
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
         page = context.new_page()
         errors: list[str] = []
@@ -53,7 +35,6 @@ def page():
                 and not msg.location.get("url", "").endswith("/favicon.ico") else None)
         yield page
         context.close()
-        browser.close()
         assert not errors, errors
 
 
