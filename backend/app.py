@@ -20,7 +20,7 @@ from .bus_service import BusService
 from .core import RequestExecutor
 from .db import init_db, make_engine
 from .publisher import Publisher
-from .registry import config_publications
+from .registry import RegistrySync
 from .settings import BackendSettings
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,9 @@ def build(settings: BackendSettings, bus, *, engine: Engine | None = None,
     publisher = Publisher(bus, engine)
     executor = RequestExecutor(settings, engine, publisher, clock)
     backend = Backend(settings, engine, bus, publisher, executor, BusService(bus, executor))
-    publisher.add_provider(lambda conn: config_publications(conn, executor.topics))
+    registry = RegistrySync(engine, publisher, executor.topics)
+    publisher.add_provider(registry.provider)
+    backend.periodic.append(registry.check)
     for spec in INSTALLERS:
         module, _, attr = spec.partition(":")
         getattr(importlib.import_module(module), attr)(backend)

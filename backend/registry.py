@@ -63,3 +63,31 @@ def config_publications(conn: Connection, topics: Topics) -> Iterable[Publicatio
             continue
         yield Publication(topics.device_config(row.id), DeviceConfig(
             device=row.id, role=row.role, window=row.window, layout=row.layout, language=row.language))
+
+
+class RegistrySync:
+    """Publishes device configs again when ``hall device add`` changed the registry meanwhile.
+
+    The CLI writes the database from another process; the backend notices on its
+    periodic tick (``Backend.periodic``) by comparing a digest of the registry.
+    """
+
+    def __init__(self, engine, publisher, topics: Topics):
+        self.engine, self.publisher, self.topics = engine, publisher, topics
+        self._digest: tuple | None = None
+
+    def _read(self, conn: Connection) -> tuple:
+        return tuple((r.id, r.role, r.window, r.layout, r.language, r.enabled) for r in list_devices(conn))
+
+    def provider(self, conn: Connection) -> Iterable[Publication]:
+        self._digest = self._read(conn)
+        return list(config_publications(conn, self.topics))
+
+    def check(self) -> bool:
+        with self.publisher.lock:
+            with self.engine.connect() as conn:
+                if self._read(conn) == self._digest:
+                    return False
+                pubs = self.provider(conn)
+            self.publisher.publish(pubs)
+        return True

@@ -102,3 +102,20 @@ def test_registry_round_trip(settings):
     with backend.engine.connect() as conn:
         assert get_device(conn, "keypad-9") == Actor("keypad-9", "keypad", "8")
         assert get_device(conn, "nobody") is None
+
+
+def test_device_configs_are_republished_when_the_registry_changes(settings):
+    from protocol import decode
+    from protocol.models import DeviceConfig
+
+    backend, broker, _calls = make_backend(settings)
+    backend.publisher.republish_all()
+    assert backend.run_periodic() is None and not broker.published("hall/test/devices/+/config")
+    with backend.engine.begin() as conn:  # what `hall device add` does from another process
+        upsert_device(conn, "bar-7", "bar", "7")
+    backend.run_periodic()
+    config = decode(DeviceConfig, broker.retained[backend.executor.topics.device_config("bar-7")])
+    assert config.role == "bar" and config.window == "7"
+    before = len(broker.log)
+    backend.run_periodic()
+    assert len(broker.log) == before  # nothing changed, nothing published
