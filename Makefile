@@ -38,7 +38,7 @@ clips: $(HALL_HOME)/clips/.generated
 setup: system-packages venv clips
 
 run: setup
-	$(BIN)/hall run
+	$(BIN)/hall run --traffic
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -118,7 +118,7 @@ def run_service(name: str, argv: list[str]) -> int:
 def cmd_run(args) -> int:
     from .run import run_hall
 
-    return run_hall(home(), port=args.port, headless=args.headless, duration=args.duration)
+    return run_hall(home(), port=args.port, headless=args.headless, duration=args.duration, traffic=args.traffic)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=18830, help="broker port (default %(default)s)")
     p.add_argument("--headless", action="store_true", help="offscreen screens even with a display")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
+    p.add_argument("--traffic", action="store_true",
+                   help="simulated visitors take numbers and window 1 calls them (a lively demo)")
     p.set_defaults(func=cmd_run)
     return parser
 

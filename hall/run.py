@@ -29,8 +29,9 @@ SAMPLE_CATALOG = Path(__file__).resolve().parent.parent / "sample" / "catalog.ya
 DEVICES = (
     ("kiosk-1", "kiosk", ""),
     ("wall-1", "wall", ""),
-    ("keypad-1", "keypad", "1"),
-    ("eval-1", "evaluator", "1"),
+    ("keypad-1", "keypad", "w01"),   # window ids of sample/catalog.yaml
+    ("eval-1", "evaluator", "w01"),
+    ("visitor-sim", "kiosk", ""),  # demo traffic (hall run --traffic)
 )
 
 
@@ -172,7 +173,8 @@ def _wait_port(port: int, timeout: float = 10) -> None:
     raise SystemExit(f"the broker did not listen on port {port}; see its log")
 
 
-def run_hall(home: Path, *, port: int = 18830, headless: bool = False, duration: float = 0) -> int:
+def run_hall(home: Path, *, port: int = 18830, headless: bool = False, duration: float = 0,
+             traffic: bool = False) -> int:
     print(f"OneStop Hall: provisioning {home.resolve()} ...")
     state = provision(home, port)
     broker_dir: Path = state["broker_dir"]
@@ -197,6 +199,9 @@ def run_hall(home: Path, *, port: int = 18830, headless: bool = False, duration:
         children.start("backend", [py, "-m", "backend", "--config", str(state["backend"])])
         children.start("kiosk", [py, "-m", "kiosk", "--config", str(kiosk_toml)], env)
         children.start("signage", [py, "-m", "signage", "--config", str(wall_toml)], env)
+        if traffic:
+            children.start("traffic", [py, "-m", "hall.traffic", "--kiosk", str(creds / "visitor-sim.toml"),
+                                       "--keypad", str(creds / "keypad-1.toml")])
         web = state["settings"].web
         print(f"\nThe hall is running (broker 127.0.0.1:{port}).")
         print(f"  consoles:  http://{web.host}:{web.port}/   logins in {home / 'logins.json'}")
@@ -234,5 +239,5 @@ def wall_extra(home: Path, out: Path) -> dict:
         "screenshot_dir": str((out / "wall").resolve()), "screenshot_interval_s": 15,
         "emulate_bars": str((out / "bars").resolve()),
         "clip_dir": str((home / "clips").resolve()), "state_dir": str((home / "wall-1").resolve()),
-        "bars": [{"window": "1", "address": 1}, {"window": "2", "address": 2}],
+        "bars": [{"window": "w01", "address": 1}, {"window": "w02", "address": 2}],
     }

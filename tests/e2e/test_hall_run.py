@@ -1,7 +1,8 @@
 """``hall run`` (what ``make run`` starts) brings up the whole hall and stops it cleanly.
 
 Offscreen, on free ports, for a bounded time: the broker, the backend, the
-kiosk and the wall start, the kiosk and the wall write screenshots, the
+kiosk, the wall and the demo traffic start, visitors take numbers and
+window 1 calls them, the kiosk and the wall write screenshots, the
 emulated bars write their output, the consoles answer, and no process logs a
 traceback.
 """
@@ -25,7 +26,7 @@ def test_hall_run_brings_up_the_whole_hall(tmp_path):
     port, web_port = free_port(), free_port()
     env = {**os.environ, "HALL_HOME": str(tmp_path), "HALL_WEB_PORT": str(web_port), "SDL_VIDEODRIVER": "offscreen"}
     env.pop("DISPLAY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "hall", "run", "--headless", "--duration", "30", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "hall", "run", "--headless", "--traffic", "--duration", "40", "--port",
                              str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_port(web_port, timeout=60)
@@ -48,7 +49,9 @@ def test_hall_run_brings_up_the_whole_hall(tmp_path):
     out = tmp_path / "output"
     assert list((out / "wall").glob("wall-*.png")), output
     assert (out / "kiosk" / "latest.png").stat().st_size > 10_000
-    assert "欢迎办理" in (out / "bars" / "bar-01-1.txt").read_text(encoding="utf-8")  # the idle text
+    assert "请到1号窗口" in (out / "bars" / "bar-01-w01.txt").read_text(encoding="utf-8")  # the call, on the bar
+    traffic = (tmp_path / "logs" / "traffic.log").read_text(encoding="utf-8")
+    assert "visitor took" in traffic and "window w01 called" in traffic, traffic
     for log in (tmp_path / "logs").glob("*.log"):
         text = log.read_text(encoding="utf-8", errors="replace")
         assert "Traceback" not in text, f"{log.name}:\n{text[-3000:]}"
