@@ -20,3 +20,11 @@ if os.environ.get("SDL_VIDEODRIVER") == "offscreen":
     os.environ.pop("DISPLAY", None)
 
 pytest_plugins = ["tests.support.broker", "tests.support.fixtures"]
+
+# CI runs the same hypothesis examples every time (a failure there reproduces);
+# developers' runs keep exploring new ones, and a new failure becomes an @example.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")

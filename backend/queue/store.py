@@ -56,7 +56,7 @@ class _Q:
     oldest = sa.union_all(*[
         sa.select(tickets).where(_waiting, t.queue == p("queue"),
                                                                   t.priority_class == klass)
-        .order_by(t.place_at, t.seq).limit(1).subquery().select() for klass in (0, 1)])
+        .order_by(t.place_at, t.seq, t.origin_queue).limit(1).subquery().select() for klass in (0, 1)])
     shift = (queue_counters.update().where(c.queue == p("b_queue"), c.day == p("b_day"))
              .values(waiting=c.waiting + p("b_waiting"), waiting_priority=c.waiting_priority + p("b_priority")))
     before_row = sa.select(t.state, t.queue, t.day, t.priority_class).where(t.id == p("id"))
@@ -88,7 +88,9 @@ def _heads(window_id: str, queues: tuple[str, ...]):
             heads.append(sa.select(tickets).where(_waiting, t.queue == queue, t.target_window.is_(None),
                                                   t.priority_class == klass))
         heads.append(sa.select(tickets).where(_waiting, t.target_window == window_id, t.priority_class == klass))
-    return sa.union_all(*[head.order_by(t.place_at, t.seq).limit(1).subquery().select() for head in heads])
+    # the same order as domain.Ticket.order_key within a line, ties on origin queue included
+    return sa.union_all(*[head.order_by(t.place_at, t.seq, t.origin_queue).limit(1).subquery().select()
+                          for head in heads])
 
 
 def _ticket(row) -> Ticket:
