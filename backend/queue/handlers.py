@@ -220,5 +220,5 @@ def install(backend, *, catalog_factory: Callable[[Connection], object] | None =
     backend.periodic.append(monitor.maybe_check)
     backend.publisher.services["queue"] = service
     backend.queue_service = service
-    backend.queue_monitor = monitor
+    backend.publisher.services["queue_monitor"] = monitor
     return service

@@ -16,10 +16,7 @@ def clock() -> Clock:
 def hall(tmp_path, clock):
     hall = make_hall(tmp_path, clock)
     yield hall
-    service = service_for(hall.backend.publisher)
-    if service is not None:
-        service.ticker.stop()
-    hall.backend.stop()
+    hall.backend.stop()  # its on_stop hooks stop the timer threads
 
 
 @pytest.fixture

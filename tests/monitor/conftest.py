@@ -2,16 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from backend.announce.service import service_for
 from backend.monitor.service import monitor_for
 from tests.announce.support import Clock, make_hall
 
 
 def stop_hall(hall) -> None:
-    for part in (service_for(hall.backend.publisher), monitor_for(hall.backend.publisher)):
-        if part is not None:
-            part.ticker.stop()
-    hall.backend.stop()
+    hall.backend.stop()  # its on_stop hooks stop the timer threads
 
 
 @pytest.fixture

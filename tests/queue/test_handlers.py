@@ -154,7 +154,7 @@ def test_long_queue_warning_raised_once_and_cleared(tmp_path):
     hall.ok("kiosk-1", "ticket.issue", queue="qb")
     assert len(hall.published(alerts)) == 1  # still raised: not published again
     clock.advance(minutes=11)
-    backend.queue_monitor.check_now()  # time alone makes a long wait
+    backend.publisher.services["queue_monitor"].check_now()  # time alone makes a long wait
     assert hall.retained(hall.topics.alert("long_wait.qb"))["details"]["ticket"] == "B001"
     hall.ok("console:bob", "window.resume", window="w2")
     for _ in range(2):
@@ -171,7 +171,7 @@ def test_midnight_rollover_through_the_monitor(hall):
     hall.clock.now = hall.clock.now.replace(hour=23, minute=59, second=59)
     hall.ok("kiosk-1", "ticket.issue", queue="qa")
     hall.clock.advance(seconds=2)
-    hall.backend.queue_monitor.check_now()
+    hall.backend.publisher.services["queue_monitor"].check_now()
     state = hall.retained(hall.topics.queue_state("qa"))
     assert (state["waiting"], state["issued_today"], state["last_called"]) == (0, 0, None)
     assert hall.retained(hall.topics.window_state("w1"))["status"] == "closed"
@@ -184,7 +184,7 @@ def test_a_catalog_change_is_followed(hall):
 
     from .conftest import small_catalog
 
-    hall.backend.queue_monitor.maybe_check()  # settles the version it has published
+    hall.backend.publisher.services["queue_monitor"].maybe_check()  # settles the version it has published
     assert hall.retained(hall.topics.queue_state("qc"))["prefix"] == "C"
     catalog = small_catalog()
     windows = tuple(w.model_copy(update={"queues": tuple(q for q in w.queues if q != "qc")})
@@ -194,7 +194,7 @@ def test_a_catalog_change_is_followed(hall):
         "items": tuple(i for i in catalog.items if i.queue != "qc")})
     catalog_service.run(hall.backend.engine, None, lambda conn: catalog_service.apply_import(
         conn, catalog, hall.topics))  # as `hall catalog import` does, from another process
-    assert hall.backend.queue_monitor.maybe_check() > 0
+    assert hall.backend.publisher.services["queue_monitor"].maybe_check() > 0
     assert hall.retained(hall.topics.queue_state("qc")) is None
     assert hall.retained(hall.topics.window_state("w3"))["queues"] == ["qa"]
-    assert hall.backend.queue_monitor.maybe_check() == 0  # nothing new
+    assert hall.backend.publisher.services["queue_monitor"].maybe_check() == 0  # nothing new
