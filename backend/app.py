@@ -70,6 +70,7 @@ class Backend:
     def stop(self) -> None:
         for hook in self.on_stop:
             hook()
+        self.service.stop()
         self.bus.stop()
         self.engine.dispose()
 

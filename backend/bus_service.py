@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 import time
+from dataclasses import dataclass
 
 from protocol import Inbound, ProtocolError
 from protocol.codec import decode_request, reply_error
+from protocol.models import Reply, Request
 
 from .core import RequestExecutor
 from .registry import Actor, get_device
@@ -23,18 +27,49 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 16 * 1024
 #: How long a registry entry is trusted before it is read again (`hall device add` may change it).
 REGISTRY_TTL_S = 5.0
+#: At most this many requests share one transaction.
+MAX_BATCH = 64
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A request that passed the door's checks, waiting for the executor."""
+
+    actor: Actor
+    request: Request
+    reply_topic: str
+    correlation: bytes
 
 
 class BusService:
-    def __init__(self, bus, executor: RequestExecutor):
+    """Checks each request on the bus's worker thread, runs them on its own thread in batches.
+
+    While one batch commits (the disk's fsync), the next requests are read and
+    checked; the executor then runs all that waited as one transaction
+    (:meth:`RequestExecutor.execute_batch`), so at load a commit serves many
+    requests, and alone a request is served at once.
+    """
+
+    def __init__(self, bus, executor: RequestExecutor, *, max_batch: int = MAX_BATCH):
         self.bus = bus
         self.executor = executor
         self.topics = executor.topics
+        self.max_batch = max_batch
         self.handled = 0
         self._devices: dict[str, tuple[float, Actor | None]] = {}
+        self._inbox: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="requests", daemon=True)
 
     def start(self) -> None:
+        if not self._thread.is_alive():
+            self._thread.start()
         self.bus.subscribe(self.topics.all_device_requests(), self.on_request)
+
+    def stop(self) -> None:
+        """Answer what was already taken in, then stop the request thread."""
+        if self._thread.is_alive():
+            self._inbox.put(None)
+            self._thread.join(timeout=10)
 
     def on_request(self, message: Inbound) -> None:
         parsed = self.topics.parse(message.topic)
@@ -55,20 +90,46 @@ class BusService:
             actor = self._device(device)
             if actor is None:
                 raise ProtocolError("unknown_device", f"device {device} is not registered; run `hall device add`")
-            reply = self.executor.execute(actor, request)
         except ProtocolError as exc:
             log.warning("request from %s refused: %s", device, exc)
-            reply = reply_error(request_id or "unknown", exc)
-        except Exception:  # a bug: answer, log, keep serving; nothing was committed
-            log.exception("request from %s failed", device)
-            reply = reply_error(request_id or "unknown",
-                                ProtocolError("internal_error", "the backend failed on this request; see its log"))
-        if not reply.ok:
-            log.info("reply to %s %s: %s", device, request_id, reply.error.code if reply.error else "")
-        correlation = message.correlation or (request_id or "").encode()
-        self.bus.publish(reply_topic, reply, retain=False, correlation=correlation)
-        self.handled += 1
+            self._answer(reply_topic, message.correlation or request_id.encode(),
+                         reply_error(request_id or "unknown", exc))
+            return
+        self._inbox.put(_Pending(actor, request, reply_topic, message.correlation or request_id.encode()))
 
+    def _serve(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._inbox.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            try:
+                replies = self.executor.execute_batch([(p.actor, p.request) for p in batch])
+            except Exception:  # a bug outside the transaction: answer, log, keep serving
+                log.exception("a batch of %d requests failed", len(batch))
+                replies = [reply_error(p.request.id, ProtocolError(
+                    "internal_error", "the backend failed on this request; see its log")) for p in batch]
+            for pending, reply in zip(batch, replies):
+                self._answer(pending.reply_topic, pending.correlation, reply)
+
+    def _answer(self, reply_topic: str, correlation: bytes, reply: Reply) -> None:
+        if not reply.ok:
+            log.info("reply on %s %s: %s", reply_topic, reply.request_id, reply.error.code if reply.error else "")
+        try:
+            self.bus.publish(reply_topic, reply, retain=False, correlation=correlation)
+        except Exception:  # the device retries with the same id and gets the stored reply
+            log.exception("could not send the reply on %s", reply_topic)
+        self.handled += 1
 
     def _device(self, device: str) -> Actor | None:
         """The registry entry, read at most every REGISTRY_TTL_S (a lookup per request costs a query)."""

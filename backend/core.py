@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, Sequence
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
@@ -20,7 +20,7 @@ from protocol import ProtocolError, Topics
 from protocol.codec import encode, reply_error, reply_ok
 from protocol.models import Reply, Request, WindowParams, SubmitEvaluation
 
-from .db import write_transaction
+from .db import savepoint, write_transaction
 from .publisher import Publication, Publisher
 from .registry import Actor
 from .requests_log import find_reply, record_reply
@@ -67,10 +67,27 @@ class Context:
         return window
 
 
+class Refresh(Protocol):
+    """Retained state a request changed, computed once per batch, before the commit.
+
+    The refreshes of one ``key`` in a batch are merged, so twenty tickets taken
+    in one queue publish its state once, as committed.
+    """
+
+    key: str
+
+    def merge(self, later: "Refresh") -> "Refresh": ...
+
+    def publications(self, conn: Connection) -> list[Publication]: ...
+
+
 @dataclass
 class Outcome:
     result: BaseModel | dict | None = None
+    #: Published after the commit, in request order (events, and state not worth merging).
     publications: list[Publication] = field(default_factory=list)
+    #: Retained state to compute at the end of the batch (see :class:`Refresh`).
+    refresh: Refresh | None = None
 
 
 Handler = Callable[[Context], Outcome]
@@ -103,33 +120,71 @@ class RequestExecutor:
 
     def execute(self, actor: Actor, request: Request) -> Reply:
         """Run *request* once; a repeated id returns the stored reply without doing anything."""
+        return self.execute_batch([(actor, request)])[0]
+
+    def execute_batch(self, batch: Sequence[tuple[Actor, Request]]) -> list[Reply]:
+        """Run requests in one transaction: one durable commit for all of them (group commit).
+
+        Each request is answered as if it ran alone: it runs in its own savepoint, a refused
+        or failing one rolls back only its own work, and its reply is stored with its work.
+        If the commit itself fails nothing happened, and every request is answered
+        ``internal_error`` (a device retries with the same id).  After the commit the
+        publications go out in request order, a retained topic changed several times
+        once, with its final (committed) state.
+        """
         with self.publisher.lock:
+            replies: list[Reply] = []
             publications: list[Publication] = []
-            with write_transaction(self.engine) as conn:
-                stored = find_reply(conn, actor.id, request.id)
-                if stored is not None:
-                    return Reply.model_validate_json(stored)
-                now = self.clock()
-                try:
-                    self.check_permission(actor, request)
-                    handler = self._handlers.get(request.type)
-                    if handler is None:
-                        raise ProtocolError("unknown_type", f"{request.type} is not handled by this backend")
-                    savepoint = conn.begin_nested()
-                    try:
-                        outcome = handler(Context(conn, actor, request, now, self.settings, self.topics))
-                    except BaseException:
-                        savepoint.rollback()
-                        raise
-                    savepoint.commit()
-                    reply = reply_ok(request.id, outcome.result)
-                    publications = outcome.publications
-                except ProtocolError as exc:
-                    reply = reply_error(request.id, exc)
-                    publications = []
-                record_reply(conn, actor.id, request.id, request.type, encode(reply).decode("utf-8"), now)
-            self.publisher.publish(publications)
-            return reply
+            refreshes: dict[str, Refresh] = {}
+            try:
+                with write_transaction(self.engine) as conn:
+                    for actor, request in batch:
+                        reply, outcome = self._execute_one(conn, actor, request)
+                        replies.append(reply)
+                        if outcome is not None:
+                            publications += outcome.publications
+                            refresh = outcome.refresh
+                            if refresh is not None:
+                                earlier = refreshes.get(refresh.key)
+                                refreshes[refresh.key] = earlier.merge(refresh) if earlier else refresh
+                    publications += self._refreshed(conn, refreshes.values())
+            except Exception:
+                log.exception("a batch of %d requests could not be committed", len(batch))
+                return [_internal_error(request.id) for _, request in batch]
+            self.publisher.publish(final_states(publications))
+            return replies
+
+    @staticmethod
+    def _refreshed(conn: Connection, refreshes) -> list[Publication]:
+        publications: list[Publication] = []
+        for refresh in refreshes:
+            try:
+                publications += refresh.publications(conn)
+            except Exception:  # a bug: the work stands; its state goes out with the next change
+                log.exception("computing the state of %s failed", refresh.key)
+        return publications
+
+    def _execute_one(self, conn: Connection, actor: Actor, request: Request) -> tuple[Reply, Outcome | None]:
+        stored = find_reply(conn, actor.id, request.id)
+        if stored is not None:
+            return Reply.model_validate_json(stored), None
+        now = self.clock()
+        outcome: Outcome | None = None
+        try:
+            self.check_permission(actor, request)
+            handler = self._handlers.get(request.type)
+            if handler is None:
+                raise ProtocolError("unknown_type", f"{request.type} is not handled by this backend")
+            with savepoint(conn):
+                outcome = handler(Context(conn, actor, request, now, self.settings, self.topics))
+            reply = reply_ok(request.id, outcome.result)
+        except ProtocolError as exc:
+            reply, outcome = reply_error(request.id, exc), None
+        except Exception:  # a bug: its work is rolled back, nothing is stored, a retry runs it again
+            log.exception("%s %s from %s failed", request.type, request.id, actor.id)
+            return _internal_error(request.id), None
+        record_reply(conn, actor.id, request.id, request.type, encode(reply).decode("utf-8"), now)
+        return reply, outcome
 
     def publish_state(self, build: Callable[[Connection], list[Publication]]) -> None:
         """Compute publications from the database and publish them, in order with requests."""
@@ -138,3 +193,21 @@ class RequestExecutor:
                 pubs = build(conn)
             self.publisher.publish(pubs)
 
+
+
+def final_states(publications: list[Publication]) -> list[Publication]:
+    """Every event, in order; each retained topic once, with its last payload, at its last place."""
+    seen: set[str] = set()
+    kept: list[Publication] = []
+    for pub in reversed(publications):
+        if pub.retain:
+            if pub.topic in seen:
+                continue
+            seen.add(pub.topic)
+        kept.append(pub)
+    kept.reverse()
+    return kept
+
+
+def _internal_error(request_id: str) -> Reply:
+    return reply_error(request_id, ProtocolError("internal_error", "the backend failed on this request; see its log"))

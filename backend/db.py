@@ -1,14 +1,17 @@
 """The database: one SQLAlchemy MetaData, an engine with durable SQLite settings, migrations.
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a ticket the kiosk has been
-told about survives a power cut.  Any SQLAlchemy URL works (PostgreSQL too).
+told about survives a power cut.  The schema and the admin paths are SQLAlchemy
+Core; the hot paths (the queue repository, the idempotency log) speak SQLite
+through its DB-API connection (:func:`dbapi`), as SQLAlchemy's per-statement
+overhead was most of a ticket's cost.  The database is SQLite.
 """
 
 from __future__ import annotations
 
 import importlib
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -95,6 +98,52 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(immediate=True)
         with conn.begin():
             yield conn
+
+
+def dbapi(conn: Connection):
+    """The DB-API (sqlite3) connection under *conn*, inside *conn*'s transaction.
+
+    Statements run on it take part in the transaction SQLAlchemy began (we issue
+    BEGIN ourselves, see :func:`_sqlite_begin`).  Values cross as the columns'
+    SQLAlchemy types store them: :func:`db_time`/:func:`py_time`, :func:`db_day`/:func:`py_day`.
+    """
+    return conn.connection.driver_connection
+
+
+def db_time(value: datetime | None) -> str | None:
+    """An aware datetime as :class:`UtcDateTime` stores it on SQLite (UTC, microseconds always)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("store aware datetimes only")
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def py_time(value: str | None) -> datetime | None:
+    """A stored :class:`UtcDateTime` back as an aware UTC datetime."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def db_day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def py_day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+@contextmanager
+def savepoint(conn: Connection, name: str = "request") -> Iterator[None]:
+    """A SAVEPOINT on the DB-API connection: rolled back (and the error raised) when the block fails."""
+    raw = dbapi(conn)
+    raw.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        raw.execute(f"ROLLBACK TO {name}")
+        raw.execute(f"RELEASE {name}")
+        raise
+    raw.execute(f"RELEASE {name}")
 
 
 def make_engine(url: str) -> Engine:

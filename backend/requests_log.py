@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .db import UtcDateTime, metadata
+from .db import UtcDateTime, db_time, dbapi, metadata
 
 processed_requests = sa.Table(
     "processed_requests", metadata,
@@ -19,15 +19,19 @@ processed_requests = sa.Table(
 )
 
 
+# On every request: SQLite's DB-API directly (see backend.db.dbapi).
+_FIND = "SELECT reply FROM processed_requests WHERE device = ? AND request_id = ?"
+_RECORD = "INSERT INTO processed_requests (device, request_id, type, reply, at) VALUES (?, ?, ?, ?, ?)"
+
+
 def find_reply(conn: Connection, device: str, request_id: str) -> str | None:
-    return conn.execute(sa.select(processed_requests.c.reply).where(
-        processed_requests.c.device == device, processed_requests.c.request_id == request_id)).scalar()
+    row = dbapi(conn).execute(_FIND, (device, request_id)).fetchone()
+    return row[0] if row else None
 
 
 def record_reply(conn: Connection, device: str, request_id: str, kind: str, reply_json: str,
                  at: datetime) -> None:
-    conn.execute(processed_requests.insert().values(device=device, request_id=request_id, type=kind,
-                                                    reply=reply_json, at=at))
+    dbapi(conn).execute(_RECORD, (device, request_id, kind, reply_json, db_time(at)))
 
 
 def prune(conn: Connection, before: datetime) -> int:

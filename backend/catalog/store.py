@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from backend.db import dbapi
+
 from protocol.models.catalog import CatalogIndex, Department, IndexEntry, Item, Period, Queue, Window, item_hash
 
 from .model import Catalog, HallInfo
@@ -22,8 +24,12 @@ from .tables import catalog_meta, departments, items, queues, window_queues, win
 
 # -- what the rest of the backend reads --------------------------------------------------------
 def catalog_version(conn: Connection) -> int:
-    """The catalog version (0 before anything was imported); every change bumps it."""
-    return conn.execute(sa.select(catalog_meta.c.version).where(catalog_meta.c.id == 1)).scalar() or 0
+    """The catalog version (0 before anything was imported); every change bumps it.
+
+    Read by every queue request, so through the DB-API directly (see backend.db.dbapi).
+    """
+    row = dbapi(conn).execute("SELECT version FROM catalog_meta WHERE id = 1").fetchone()
+    return (row[0] if row else 0) or 0
 
 
 def hall_name(conn: Connection) -> str:

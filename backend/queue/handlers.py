@@ -118,12 +118,41 @@ def _window_result(builder: StateBuilder, ctx: Context, change: Change) -> Windo
     return WindowResult(window=state, ticket=change.ticket.number if change.ticket else None)
 
 
+@dataclass
+class QueueRefresh:
+    """The queue and window states a batch of requests changed (``core.Refresh``)."""
+
+    service: QueueService
+    queues: set[str]
+    windows: set[str]
+    calls_changed: bool
+    only_added: bool
+    now: datetime
+    key: str = "queue"
+
+    @classmethod
+    def of(cls, service: QueueService, change: Change, now: datetime) -> "QueueRefresh":
+        return cls(service, set(change.queues), set(change.windows), change.calls_changed, change.only_added, now)
+
+    def merge(self, later: "QueueRefresh") -> "QueueRefresh":
+        return QueueRefresh(self.service, self.queues | later.queues, self.windows | later.windows,
+                            self.calls_changed or later.calls_changed, self.only_added and later.only_added,
+                            later.now)
+
+    def publications(self, conn: Connection) -> list[Publication]:
+        change = Change(queues=self.queues, windows=self.windows, calls_changed=self.calls_changed,
+                        only_added=self.only_added)
+        return self.service.builder(self.service.engine(conn)).publications(change, self.now)
+
+
 def make_handlers(service: QueueService) -> dict[str, Callable[[Context], Outcome]]:
     def run(ctx: Context, op: Callable[[QueueEngine, Who], Change], result) -> Outcome:
         engine = service.engine(ctx.conn)
         builder = service.builder(engine)
         change = op(engine, _who(ctx))
-        return Outcome(result(builder, ctx, change), builder.publications(change, ctx.now))
+        # the call event now, in order; the states once for the whole batch
+        return Outcome(result(builder, ctx, change), builder.events(change),
+                       QueueRefresh.of(service, change, ctx.now))
 
     def ticket(builder, ctx, change):
         return TicketResult(ticket=builder.ticket_info(change.ticket))

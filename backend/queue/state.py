@@ -168,12 +168,16 @@ class StateBuilder:
         return pubs
 
     # -- what to publish --------------------------------------------------------------
+    def events(self, change: Change) -> list[Publication]:
+        """The call event, if the change made one (it drives the voice)."""
+        if change.call is None:
+            return []
+        return [Publication(self.topics.call_event(), self.call_event(change.call), retain=False,
+                            expiry=CALL_EXPIRY_S)]
+
     def publications(self, change: Change, now: datetime, *, alerts: bool = True) -> list[Publication]:
         """The call event first (it drives the voice), then the retained states it changed."""
-        pubs: list[Publication] = []
-        if change.call is not None:
-            pubs.append(Publication(self.topics.call_event(), self.call_event(change.call), retain=False,
-                                    expiry=CALL_EXPIRY_S))
+        pubs = self.events(change)
         for window_id in sorted(change.windows):
             state = self.window_state(window_id, now)
             if state is not None:

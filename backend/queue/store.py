@@ -1,10 +1,14 @@
-"""The engine's repository over SQLAlchemy Core, inside the caller's transaction.
+"""The engine's repository on SQLite, inside the caller's transaction.
 
-:class:`SqlRepo` implements :class:`backend.queue.repo.Repo`.  Statements are
-built once, at import, with bind parameters (building a Core expression costs
-more than running it on SQLite), and reads that one operation repeats
-(window statuses, service times, queue figures) are remembered until the
-repository writes.
+:class:`SqlRepo` implements :class:`backend.queue.repo.Repo`.  It speaks SQL
+to SQLite's DB-API connection (:func:`backend.db.dbapi`) with statements
+written once below: through SQLAlchemy Core a ticket took ~17 statements at
+~50 µs of Python each, here ~5 µs.  The tables are declared (and migrated) in
+:mod:`.tables`; values are stored exactly as those SQLAlchemy types store them
+(:func:`~backend.db.db_time`, :func:`~backend.db.db_day`), so Core readers
+(reports, admin pages) and this repository see the same rows.  Reads that one
+operation repeats (window statuses, service times, queue figures) are
+remembered until the repository writes.
 """
 
 from __future__ import annotations
@@ -12,103 +16,153 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-import sqlalchemy as sa
-from sqlalchemy import bindparam as p
 from sqlalchemy.engine import Connection
 
-from backend.db import metadata
+from backend.db import db_day, db_time, dbapi, py_day, py_time
 from protocol.models import Window
 
 from .catalog_view import CatalogCache
 from .domain import (WAITING_STATES, Appointment, AuditEntry, CallRecord, Evaluation, QueueSnapshot, Ticket,
                      TicketState, WindowEvent, WindowRuntime, WindowStatus)
-from .tables import (WAITING_SQL, active_alerts, appointments, calls, evaluations, queue_counters, queue_meta,
-                     queue_suspensions, ticket_audit, tickets, window_events, window_runtime)
+from .tables import WAITING_SQL, tickets, window_runtime
 
 _WAITING = sorted(s.value for s in WAITING_STATES)
 assert WAITING_SQL == f"state IN ({', '.join(repr(v) for v in _WAITING)})"
 _TICKET_COLUMNS = ("id", "day", "origin_queue", "seq", "number", "queue", "item", "priority", "state", "window",
                    "target_window", "place_at", "issued_at", "called_at", "started_at", "finished_at",
                    "recalls", "appointment", "staff")
-t, c, k, w = tickets.c, queue_counters.c, calls.c, window_runtime.c
-_waiting = sa.and_(sa.text(f"tickets.{WAITING_SQL}"), t.day == p("day"))
+_RUNTIME_COLUMNS = ("window", "status", "staff", "staff_name", "staff_post", "ticket", "streak",
+                    "awaiting_evaluation", "day", "updated_at")
+assert set(_TICKET_COLUMNS) | {"priority_class"} == set(tickets.c.keys())
+assert set(_RUNTIME_COLUMNS) == set(window_runtime.c.keys())
+
+
+def _cols(names) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+_T = f"SELECT {_cols(_TICKET_COLUMNS)} FROM tickets"
+#: A line: waiting tickets of one day (the literal WAITING_SQL lets SQLite use the partial index).
+_LINE = f"{WAITING_SQL} AND day = :day"
+#: Call order within a line (domain.Ticket.order_key, ties on origin queue included).
+_ORDER = "ORDER BY place_at, seq, origin_queue"
 
 
 class _Q:
-    """Every statement of the hot path, built once."""
+    """Every statement of the hot path, written once."""
 
-    marker = sa.select(queue_meta.c.value).where(queue_meta.c.key == "day")
-    set_marker = queue_meta.update().where(queue_meta.c.key == "day").values(value=p("b_value"))
-    bump = (queue_counters.update().where(c.queue == p("b_queue"), c.day == p("b_day"))
-            .values(last_seq=c.last_seq + 1).returning(c.last_seq))
-    counts = sa.select(c.last_seq, c.waiting, c.waiting_priority).where(
-        c.queue == p("queue"), c.day == p("day")).subquery()
-    snapshot = sa.select(
-        sa.select(counts.c.last_seq).scalar_subquery().label("issued"),
-        sa.select(counts.c.waiting).scalar_subquery().label("waiting"),
-        sa.select(counts.c.waiting_priority).scalar_subquery().label("waiting_priority"),
-        sa.select(k.number).where(k.queue == p("queue"), k.day == p("day"), k.kind == "call")
-        .order_by(k.id.desc()).limit(1).scalar_subquery().label("last_called"),
-        sa.select(queue_suspensions.c.reason).where(queue_suspensions.c.queue == p("queue"))
-        .scalar_subquery().label("suspended"),
-    )
+    marker = "SELECT value FROM queue_meta WHERE key = 'day'"
+    set_marker = ("INSERT INTO queue_meta (key, value) VALUES ('day', :value) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    bump = ("INSERT INTO queue_counters (queue, day, last_seq, waiting, waiting_priority) "
+            "VALUES (:queue, :day, 1, 0, 0) "
+            "ON CONFLICT (queue, day) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq")
+    snapshot = (
+        "SELECT c.last_seq, c.waiting, c.waiting_priority, "
+        "(SELECT number FROM calls WHERE queue = :queue AND day = :day AND kind = 'call' "
+        "ORDER BY id DESC LIMIT 1), "
+        "(SELECT reason FROM queue_suspensions WHERE queue = :queue) "
+        "FROM (SELECT 1) LEFT JOIN queue_counters AS c ON c.queue = :queue AND c.day = :day")
+    # (an upsert would check the inserted row's CHECK first, and -1 waiting fails it)
+    shift = ("UPDATE queue_counters SET waiting = waiting + :waiting, waiting_priority = waiting_priority + :priority "
+             "WHERE queue = :queue AND day = :day")
+    add_counter = ("INSERT INTO queue_counters (queue, day, last_seq, waiting, waiting_priority) "
+                   "VALUES (:queue, :day, 0, :waiting, :priority)")
     # the longest waiting: the earlier of the two class heads (place = issue time, kept on transfer)
-    oldest = sa.union_all(*[
-        sa.select(tickets).where(_waiting, t.queue == p("queue"),
-                                                                  t.priority_class == klass)
-        .order_by(t.place_at, t.seq, t.origin_queue).limit(1).subquery().select() for klass in (0, 1)])
-    shift = (queue_counters.update().where(c.queue == p("b_queue"), c.day == p("b_day"))
-             .values(waiting=c.waiting + p("b_waiting"), waiting_priority=c.waiting_priority + p("b_priority")))
-    before_row = sa.select(t.state, t.queue, t.day, t.priority_class).where(t.id == p("id"))
-    same_instant_after = sa.select(sa.func.count()).select_from(tickets).where(
-        _waiting, t.queue == p("queue"), t.priority_class == p("klass"), t.place_at == p("place"),
-        sa.or_(t.seq > p("seq"), sa.and_(t.seq == p("seq"), t.origin_queue > p("origin"))))
-    ticket = sa.select(tickets).where(t.id == p("id"))
-    save_ticket = tickets.update().where(t.id == p("ticket_id"))
-    by_number = sa.select(tickets).where(t.number == p("number"), t.day == p("day")).order_by(t.origin_queue)
-    runtimes = sa.select(window_runtime)
-    save_window = window_runtime.update().where(w.window == p("window_id"))
-    service = sa.select(t.called_at, t.finished_at).where(
-        t.queue == p("queue"), t.state == TicketState.DONE.value, t.called_at.is_not(None)).order_by(
-        t.finished_at.desc()).limit(p("limit"))
-    recent_calls = sa.select(calls).where(k.day == p("day")).order_by(k.id.desc()).limit(p("limit"))
-    ahead = sa.select(sa.func.count()).select_from(tickets).where(
-        _waiting, t.queue == p("queue"), t.id != p("id"), sa.or_(
-            t.priority_class < p("klass"), sa.and_(t.priority_class == p("klass"), sa.or_(
-                t.place_at < p("place"), sa.and_(t.place_at == p("place"), sa.or_(
-                    t.seq < p("seq"), sa.and_(t.seq == p("seq"), t.origin_queue < p("origin"))))))))
+    oldest = " UNION ALL ".join(
+        f"SELECT * FROM ({_T} WHERE {_LINE} AND queue = :queue AND priority_class = {klass} {_ORDER} LIMIT 1)"
+        for klass in (0, 1))
+    before_row = "SELECT state, queue, day, priority_class FROM tickets WHERE id = ?"
+    same_instant_after = (
+        f"SELECT count(*) FROM tickets WHERE {_LINE} AND queue = :queue AND priority_class = :klass "
+        "AND place_at = :place AND (seq > :seq OR (seq = :seq AND origin_queue > :origin))")
+    ticket = f"{_T} WHERE id = ?"
+    add_ticket = (f"INSERT INTO tickets ({_cols(_TICKET_COLUMNS)}, priority_class) "
+                  f"VALUES ({', '.join(':' + c for c in _TICKET_COLUMNS)}, :priority_class)")
+    save_ticket = (f"UPDATE tickets SET {', '.join(f'{chr(34)}{c}{chr(34)} = :{c}' for c in _TICKET_COLUMNS[1:])}, "
+                   "priority_class = :priority_class WHERE id = :id")
+    by_number = f"{_T} WHERE number = :number AND day = :day ORDER BY origin_queue"
+    runtimes = f"SELECT {_cols(_RUNTIME_COLUMNS)} FROM window_runtime"
+    save_window = (f"INSERT INTO window_runtime ({_cols(_RUNTIME_COLUMNS)}) "
+                   f"VALUES ({', '.join(':' + c for c in _RUNTIME_COLUMNS)}) ON CONFLICT (\"window\") DO UPDATE SET "
+                   + ", ".join(f'"{c}" = excluded."{c}"' for c in _RUNTIME_COLUMNS[1:]))
+    service = ("SELECT called_at, finished_at FROM tickets WHERE queue = :queue AND state = 'done' "
+               "AND called_at IS NOT NULL ORDER BY finished_at DESC LIMIT :limit")
+    recent_calls = ('SELECT event_id, ticket, number, queue, "window", kind, day, at FROM calls '
+                    "WHERE day = :day ORDER BY id DESC LIMIT :limit")
+    ahead = (f"SELECT count(*) FROM tickets WHERE {_LINE} AND queue = :queue AND id != :id AND ("
+             "priority_class < :klass OR (priority_class = :klass AND (place_at < :place OR (place_at = :place AND "
+             "(seq < :seq OR (seq = :seq AND origin_queue < :origin))))))")
+    suspension = "SELECT reason FROM queue_suspensions WHERE queue = ?"
+    no_shows = ("SELECT number FROM tickets WHERE state = 'no_show' AND day = :day AND queue IN ({queues}) "
+                "ORDER BY called_at DESC")
+    stale = f"{_T} WHERE state IN ('called', 'transferred', 'waiting') AND day < :day"
+    add_audit = ('INSERT INTO ticket_audit (ticket, number, from_state, to_state, "window", staff, reason, actor, '
+                 "at) VALUES (:ticket, :number, :from_state, :to_state, :window, :staff, :reason, :actor, :at)")
+    add_window_event = ('INSERT INTO window_events ("window", from_status, to_status, staff, reason, at) '
+                        "VALUES (:window, :from_status, :to_status, :staff, :reason, :at)")
+    add_call = ('INSERT INTO calls (event_id, ticket, number, queue, "window", kind, day, at) '
+                "VALUES (:event_id, :ticket, :number, :queue, :window, :kind, :day, :at)")
+    appointment = ("SELECT code, queue, day, item, created_at, checked_in_at, ticket FROM appointments "
+                   "WHERE code = ?")
+    save_appointment = ("INSERT INTO appointments (code, queue, day, item, created_at, checked_in_at, ticket) "
+                        "VALUES (:code, :queue, :day, :item, :created_at, :checked_in_at, :ticket) "
+                        "ON CONFLICT (code) DO UPDATE SET queue = excluded.queue, day = excluded.day, "
+                        "item = excluded.item, created_at = excluded.created_at, "
+                        "checked_in_at = excluded.checked_in_at, ticket = excluded.ticket")
+    evaluation_of = ('SELECT id, ticket, number, day, queue, "window", level, at, item, staff, reasons, comment, '
+                     "channel, followup_status FROM evaluations WHERE ticket = ?")
+    add_evaluation = ('INSERT INTO evaluations (id, ticket, number, day, queue, item, "window", staff, level, '
+                      "reasons, comment, channel, at, followup_status, followup_at) VALUES (:id, :ticket, :number, "
+                      ":day, :queue, :item, :window, :staff, :level, :reasons, :comment, :channel, :at, "
+                      ":followup_status, :followup_at)")
+    staff_profile = "SELECT display_name, post FROM users WHERE username = ?"
+    alerts = "SELECT id, payload FROM active_alerts"
+    drop_alert = "DELETE FROM active_alerts WHERE id = ?"
+    add_alert = "INSERT INTO active_alerts (id, payload) VALUES (?, ?)"
+
+
+assert "'called'" in _Q.stale and TicketState.CALLED.value == "called" and TicketState.NO_SHOW.value == "no_show"
 
 
 @functools.lru_cache(maxsize=256)
-def _heads(window_id: str, queues: tuple[str, ...]):
-    """One statement giving the first ticket of each line a window calls from."""
+def _heads(queue_count: int) -> str:
+    """One statement giving the first ticket of each line a window calls from.
+
+    Parameters: ``:day``, ``:window`` and ``:q0`` … the window's queues.
+    """
     heads = []
     for klass in (0, 1):
-        for queue in queues:
-            heads.append(sa.select(tickets).where(_waiting, t.queue == queue, t.target_window.is_(None),
-                                                  t.priority_class == klass))
-        heads.append(sa.select(tickets).where(_waiting, t.target_window == window_id, t.priority_class == klass))
-    # the same order as domain.Ticket.order_key within a line, ties on origin queue included
-    return sa.union_all(*[head.order_by(t.place_at, t.seq, t.origin_queue).limit(1).subquery().select()
-                          for head in heads])
+        for index in range(queue_count):
+            heads.append(f"{_LINE} AND queue = :q{index} AND target_window IS NULL AND priority_class = {klass}")
+        heads.append(f"{_LINE} AND target_window = :window AND priority_class = {klass}")
+    return " UNION ALL ".join(f"SELECT * FROM ({_T} WHERE {where} {_ORDER} LIMIT 1)" for where in heads)
 
 
 def _ticket(row) -> Ticket:
-    values = {name: getattr(row, name) for name in _TICKET_COLUMNS}
-    values["state"] = TicketState(values["state"])
-    return Ticket(**values)
+    (id_, day, origin, seq, number, queue, item, priority, state, window, target, place, issued, called, started,
+     finished, recalls, appointment, staff) = row
+    return Ticket(id=id_, day=py_day(day), origin_queue=origin, seq=seq, number=number, queue=queue, item=item,
+                  priority=priority, state=TicketState(state), window=window, target_window=target,
+                  place_at=py_time(place), issued_at=py_time(issued), called_at=py_time(called),
+                  started_at=py_time(started), finished_at=py_time(finished), recalls=recalls,
+                  appointment=appointment, staff=staff)
 
 
 def _ticket_values(ticket: Ticket) -> dict:
-    values = {name: getattr(ticket, name) for name in _TICKET_COLUMNS}
-    values["state"] = ticket.state.value
-    values["priority_class"] = 0 if ticket.is_priority else 1
-    return values
+    return dict(id=ticket.id, day=db_day(ticket.day), origin_queue=ticket.origin_queue, seq=ticket.seq,
+                number=ticket.number, queue=ticket.queue, item=ticket.item, priority=ticket.priority,
+                state=ticket.state.value, window=ticket.window, target_window=ticket.target_window,
+                place_at=db_time(ticket.place_at), issued_at=db_time(ticket.issued_at),
+                called_at=db_time(ticket.called_at), started_at=db_time(ticket.started_at),
+                finished_at=db_time(ticket.finished_at), recalls=ticket.recalls, appointment=ticket.appointment,
+                staff=ticket.staff, priority_class=0 if ticket.is_priority else 1)
 
 
 def _runtime(row) -> WindowRuntime:
-    return WindowRuntime(row.window, WindowStatus(row.status), row.staff, row.staff_name, row.staff_post,
-                         row.ticket, row.streak, row.awaiting_evaluation, row.day, row.updated_at)
+    window, status, staff, name, post, ticket, streak, awaiting, day, updated = row
+    return WindowRuntime(window, WindowStatus(status), staff, name, post, ticket, streak, awaiting, py_day(day),
+                         py_time(updated))
 
 
 class SqlRepo:
@@ -117,11 +171,15 @@ class SqlRepo:
     def __init__(self, conn: Connection, catalog=None):
         self.conn = conn
         self.catalog = catalog if catalog is not None else CatalogCache().view(conn)
+        self._db = dbapi(conn)
         self._memo: dict = {}
         self._loaded: dict[str, tuple[bool, str, date, bool]] = {}
 
-    def _run(self, statement, **params):
-        return self.conn.execute(statement, params)
+    def _run(self, statement: str, params=()):
+        return self._db.execute(statement, params)
+
+    def _one(self, statement: str, params=()):
+        return self._db.execute(statement, params).fetchone()
 
     def _remember(self, key, compute):
         if key not in self._memo:
@@ -133,33 +191,28 @@ class SqlRepo:
 
     # -- the day and the counters ---------------------------------------------------
     def day_marker(self) -> date | None:
-        value = self._run(_Q.marker).scalar()
-        return date.fromisoformat(value) if value else None
+        row = self._one(_Q.marker)
+        return date.fromisoformat(row[0]) if row and row[0] else None
 
     def set_day_marker(self, day: date) -> None:
-        if self._run(_Q.set_marker, b_value=day.isoformat()).rowcount == 0:
-            self.conn.execute(queue_meta.insert().values(key="day", value=day.isoformat()))
+        self._run(_Q.set_marker, {"value": day.isoformat()})
 
     def next_seq(self, queue: str, day: date) -> int:
         self._changed()
-        seq = self._run(_Q.bump, b_queue=queue, b_day=day).scalar()
-        if seq is None:
-            self.conn.execute(queue_counters.insert().values(queue=queue, day=day, last_seq=1))
-            seq = 1
-        return seq
+        return self._one(_Q.bump, {"queue": queue, "day": db_day(day)})[0]
 
     def snapshot(self, queue: str, day: date) -> QueueSnapshot:
         def read() -> QueueSnapshot:
-            row = self._run(_Q.snapshot, queue=queue, day=day).one()
-            return QueueSnapshot(row.issued or 0, row.waiting or 0, row.last_called, row.suspended,
-                                 row.waiting_priority or 0)
+            issued, waiting, priority, last_called, suspended = self._one(
+                _Q.snapshot, {"queue": queue, "day": db_day(day)})
+            return QueueSnapshot(issued or 0, waiting or 0, last_called, suspended, priority or 0)
         return self._remember(("snapshot", queue, day), read)
 
     def _shift(self, queue: str, day: date, waiting: int, priority: int) -> None:
         """Move the line's waiting counts (creating the day's row for a queue that got a transfer)."""
-        if self._run(_Q.shift, b_queue=queue, b_day=day, b_waiting=waiting, b_priority=priority).rowcount == 0:
-            self.conn.execute(queue_counters.insert(), dict(queue=queue, day=day, last_seq=0, waiting=waiting,
-                                                            waiting_priority=priority))
+        params = {"queue": queue, "day": db_day(day), "waiting": waiting, "priority": priority}
+        if self._run(_Q.shift, params).rowcount == 0:
+            self._run(_Q.add_counter, params)
 
     def _track(self, ticket: Ticket) -> Ticket:
         """Remember how a ticket was read, so saving it can move the waiting counts."""
@@ -176,22 +229,22 @@ class SqlRepo:
         return self.snapshot(queue, day).last_called
 
     def suspension(self, queue: str) -> str | None:
-        row = self.conn.execute(sa.select(queue_suspensions.c.reason).where(queue_suspensions.c.queue == queue))
-        return row.scalar()
+        row = self._one(_Q.suspension, (queue,))
+        return row[0] if row else None
 
     # -- tickets --------------------------------------------------------------------
     def add_ticket(self, ticket: Ticket) -> None:
         self._changed()
-        self.conn.execute(tickets.insert(), _ticket_values(ticket))
+        self._run(_Q.add_ticket, _ticket_values(ticket))
         self._loaded[ticket.id] = (False, ticket.queue, ticket.day, ticket.is_priority)
         self._moved(ticket)
 
     def save_ticket(self, ticket: Ticket) -> None:
         self._changed()
         if ticket.id not in self._loaded:
-            row = self._run(_Q.before_row, id=ticket.id).one()
-            self._loaded[ticket.id] = (row.state in _WAITING, row.queue, row.day, row.priority_class == 0)
-        self._run(_Q.save_ticket, ticket_id=ticket.id, **_ticket_values(ticket))
+            state, queue, day, klass = self._one(_Q.before_row, (ticket.id,))
+            self._loaded[ticket.id] = (state in _WAITING, queue, py_day(day), klass == 0)
+        self._run(_Q.save_ticket, _ticket_values(ticket))
         self._moved(ticket)
 
     def _moved(self, ticket: Ticket) -> None:
@@ -204,27 +257,33 @@ class SqlRepo:
         self._track(ticket)
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
-        row = self._run(_Q.ticket, id=ticket_id).first()
+        row = self._one(_Q.ticket, (ticket_id,))
         return self._track(_ticket(row)) if row else None
 
     def find_tickets(self, number: str, day: date) -> list[Ticket]:
-        return [self._track(_ticket(row)) for row in self._run(_Q.by_number, number=number, day=day)]
+        rows = self._run(_Q.by_number, {"number": number, "day": db_day(day)})
+        return [self._track(_ticket(row)) for row in rows]
 
     def candidates(self, window: Window, day: date) -> list[Ticket]:
         """Only the head of each (queue, class) line and of the window's own transfers: enough to choose."""
-        return [self._track(_ticket(row)) for row in self._run(_heads(window.id, window.queues), day=day)]
+        params = {"day": db_day(day), "window": window.id}
+        params.update((f"q{index}", queue) for index, queue in enumerate(window.queues))
+        return [self._track(_ticket(row)) for row in self._run(_heads(len(window.queues)), params)]
 
     def line(self, window: Window, day: date) -> list[Ticket]:
         """Every waiting ticket *window* may call (sort with ``domain.sorted_line``)."""
-        mine = sa.or_(t.target_window == window.id, sa.and_(t.target_window.is_(None), t.queue.in_(window.queues)))
-        return [self._track(_ticket(row)) for row in self._run(sa.select(tickets).where(_waiting, mine), day=day)]
+        marks = ", ".join("?" * len(window.queues)) or "NULL"
+        rows = self._run(f"{_T} WHERE {WAITING_SQL} AND day = ? AND (target_window = ? OR "
+                         f"(target_window IS NULL AND queue IN ({marks})))",
+                         (db_day(day), window.id, *window.queues))
+        return [self._track(_ticket(row)) for row in rows]
 
     def no_shows(self, window: Window, day: date) -> list[str]:
         """Today's no-show numbers of the window's queues, latest first (for 特呼)."""
-        rows = self.conn.execute(sa.select(t.number).where(
-            t.state == TicketState.NO_SHOW.value, t.day == day, t.queue.in_(window.queues))
-            .order_by(t.called_at.desc()))
-        return [row.number for row in rows]
+        marks = ", ".join(f":q{index}" for index in range(len(window.queues))) or "NULL"
+        params = {"day": db_day(day)}
+        params.update((f"q{index}", queue) for index, queue in enumerate(window.queues))
+        return [row[0] for row in self._run(_Q.no_shows.format(queues=marks), params)]
 
     def count_ahead(self, ticket: Ticket, *, just_issued: bool = False) -> int:
         """Waiting tickets of its queue that sort before it: (class, place, seq, origin queue).
@@ -234,30 +293,28 @@ class SqlRepo:
         scan of the whole line.
         """
         klass = 0 if ticket.is_priority else 1
-        params = dict(day=ticket.day, queue=ticket.queue, klass=klass, place=ticket.place_at, seq=ticket.seq,
-                      origin=ticket.origin_queue)
+        params = dict(day=db_day(ticket.day), queue=ticket.queue, klass=klass, place=db_time(ticket.place_at),
+                      seq=ticket.seq, origin=ticket.origin_queue)
         if just_issued:
             snap = self.snapshot(ticket.queue, ticket.day)
             in_line = snap.waiting_priority if klass == 0 else snap.waiting
-            return max(0, in_line - 1 - self._run(_Q.same_instant_after, **params).scalar())
-        return self._run(_Q.ahead, id=ticket.id, **params).scalar()
+            return max(0, in_line - 1 - self._one(_Q.same_instant_after, params)[0])
+        return self._one(_Q.ahead, {"id": ticket.id, **params})[0]
 
     def oldest_waiting(self, queue: str, day: date) -> Ticket | None:
         """The longest-waiting ticket: the earlier of the two class heads (two index seeks)."""
         def read():
-            rows = list(self._run(_Q.oldest, queue=queue, day=day))
-            return self._track(_ticket(min(rows, key=lambda r: (r.place_at, r.seq)))) if rows else None
+            heads = [_ticket(row) for row in self._run(_Q.oldest, {"queue": queue, "day": db_day(day)})]
+            return self._track(min(heads, key=lambda t: (t.place_at, t.seq))) if heads else None
         return self._remember(("oldest", queue, day), read)
 
     def stale_tickets(self, day: date) -> list[Ticket]:
-        rows = self.conn.execute(sa.select(tickets).where(
-            t.state.in_(_WAITING + [TicketState.CALLED.value]), t.day < day))
-        return [self._track(_ticket(row)) for row in rows]
+        return [self._track(_ticket(row)) for row in self._run(_Q.stale, {"day": db_day(day)})]
 
     def recent_service_minutes(self, queue: str, limit: int) -> list[float]:
         def read():
-            rows = self._run(_Q.service, queue=queue, limit=limit)
-            return [(row.finished_at - row.called_at).total_seconds() / 60 for row in rows]
+            rows = self._run(_Q.service, {"queue": queue, "limit": limit})
+            return [(py_time(finished) - py_time(called)).total_seconds() / 60 for called, finished in rows]
         return self._remember(("service", queue, limit), read)
 
     # -- windows --------------------------------------------------------------------
@@ -267,85 +324,82 @@ class SqlRepo:
 
     def save_window(self, runtime: WindowRuntime) -> None:
         self._changed()
-        values = dict(status=runtime.status.value, staff=runtime.staff, staff_name=runtime.staff_name,
-                      staff_post=runtime.staff_post, ticket=runtime.ticket, streak=runtime.streak,
-                      awaiting_evaluation=runtime.awaiting_evaluation, day=runtime.day,
-                      updated_at=runtime.updated_at)
-        if self._run(_Q.save_window, window_id=runtime.id, **values).rowcount == 0:
-            self.conn.execute(window_runtime.insert(), {"window": runtime.id, **values})
+        self._run(_Q.save_window, dict(
+            window=runtime.id, status=runtime.status.value, staff=runtime.staff, staff_name=runtime.staff_name,
+            staff_post=runtime.staff_post, ticket=runtime.ticket, streak=runtime.streak,
+            awaiting_evaluation=runtime.awaiting_evaluation, day=db_day(runtime.day),
+            updated_at=db_time(runtime.updated_at)))
 
     def window_runtimes(self) -> dict[str, WindowRuntime]:
-        runtimes = self._remember("runtimes", lambda: {row.window: _runtime(row) for row in self._run(_Q.runtimes)})
+        runtimes = self._remember("runtimes", lambda: {row[0]: _runtime(row) for row in self._run(_Q.runtimes)})
         return {key: WindowRuntime(**vars(value)) for key, value in runtimes.items()}  # callers may change them
 
     # -- logs -----------------------------------------------------------------------
     def add_audit(self, entry: AuditEntry) -> None:
-        self.conn.execute(ticket_audit.insert(), dict(
+        self._run(_Q.add_audit, dict(
             ticket=entry.ticket, number=entry.number, from_state=entry.from_state, to_state=entry.to_state,
-            window=entry.window, staff=entry.staff, reason=entry.reason[:300], actor=entry.actor, at=entry.at))
+            window=entry.window, staff=entry.staff, reason=entry.reason[:300], actor=entry.actor,
+            at=db_time(entry.at)))
 
     def add_window_event(self, event: WindowEvent) -> None:
-        self.conn.execute(window_events.insert(), dict(
+        self._run(_Q.add_window_event, dict(
             window=event.window, from_status=event.from_status, to_status=event.to_status, staff=event.staff,
-            reason=event.reason[:300], at=event.at))
+            reason=event.reason[:300], at=db_time(event.at)))
 
     def add_call(self, call: CallRecord) -> None:
         self._changed()
-        self.conn.execute(calls.insert(), dict(
+        self._run(_Q.add_call, dict(
             event_id=call.event_id, ticket=call.ticket, number=call.number, queue=call.queue, window=call.window,
-            kind=call.kind, day=call.day, at=call.at))
+            kind=call.kind, day=db_day(call.day), at=db_time(call.at)))
 
     def recent_calls(self, day: date, limit: int) -> list[CallRecord]:
-        rows = self._run(_Q.recent_calls, day=day, limit=limit)
-        return [CallRecord(r.event_id, r.ticket, r.number, r.queue, r.window, r.kind, r.day, r.at) for r in rows]
+        rows = self._run(_Q.recent_calls, {"day": db_day(day), "limit": limit})
+        return [CallRecord(event_id, ticket, number, queue, window, kind, py_day(day_), py_time(at))
+                for event_id, ticket, number, queue, window, kind, day_, at in rows]
 
     # -- appointments and evaluations ------------------------------------------------
     def get_appointment(self, code: str) -> Appointment | None:
-        row = self.conn.execute(sa.select(appointments).where(appointments.c.code == code)).first()
-        return Appointment(row.code, row.queue, row.day, row.item, row.created_at, row.checked_in_at,
-                           row.ticket) if row else None
+        row = self._one(_Q.appointment, (code,))
+        if row is None:
+            return None
+        code, queue, day, item, created, checked_in, ticket = row
+        return Appointment(code, queue, py_day(day), item, py_time(created), py_time(checked_in), ticket)
 
     def save_appointment(self, appointment: Appointment) -> None:
-        values = dict(queue=appointment.queue, day=appointment.day, item=appointment.item,
-                      created_at=appointment.created_at, checked_in_at=appointment.checked_in_at,
-                      ticket=appointment.ticket)
-        if self.conn.execute(appointments.update().where(appointments.c.code == appointment.code)
-                             .values(**values)).rowcount == 0:
-            self.conn.execute(appointments.insert().values(code=appointment.code, **values))
+        self._run(_Q.save_appointment, dict(
+            code=appointment.code, queue=appointment.queue, day=db_day(appointment.day), item=appointment.item,
+            created_at=db_time(appointment.created_at), checked_in_at=db_time(appointment.checked_in_at),
+            ticket=appointment.ticket))
 
     def evaluation_of(self, ticket_id: str) -> Evaluation | None:
-        row = self.conn.execute(sa.select(evaluations).where(evaluations.c.ticket == ticket_id)).first()
-        return evaluation_from_row(row) if row else None
+        row = self._one(_Q.evaluation_of, (ticket_id,))
+        if row is None:
+            return None
+        (id_, ticket, number, day, queue, window, level, at, item, staff, reasons, comment, channel,
+         followup_status) = row
+        return Evaluation(id=id_, ticket=ticket, number=number, day=py_day(day), queue=queue, window=window,
+                          level=level, at=py_time(at), item=item, staff=staff,
+                          reasons=tuple(r for r in reasons.split("、") if r), comment=comment, channel=channel,
+                          followup_status=followup_status)
 
     def add_evaluation(self, evaluation: Evaluation) -> None:
-        self.conn.execute(evaluations.insert().values(
-            id=evaluation.id, ticket=evaluation.ticket, number=evaluation.number, day=evaluation.day,
+        self._run(_Q.add_evaluation, dict(
+            id=evaluation.id, ticket=evaluation.ticket, number=evaluation.number, day=db_day(evaluation.day),
             queue=evaluation.queue, item=evaluation.item, window=evaluation.window, staff=evaluation.staff,
             level=evaluation.level, reasons="、".join(evaluation.reasons), comment=evaluation.comment,
-            channel=evaluation.channel, at=evaluation.at, followup_status=evaluation.followup_status,
-            followup_at=evaluation.at if evaluation.followup_status else None))
+            channel=evaluation.channel, at=db_time(evaluation.at), followup_status=evaluation.followup_status,
+            followup_at=db_time(evaluation.at) if evaluation.followup_status else None))
 
     def staff_profile(self, login: str) -> tuple[str, str] | None:
-        users = metadata.tables.get("users")
-        if users is None:
-            return None
-        row = self.conn.execute(sa.select(users.c.display_name, users.c.post).where(users.c.username == login)).first()
-        return (row.display_name or login, row.post or "") if row else None
+        row = self._one(_Q.staff_profile, (login,))
+        return (row[0] or login, row[1] or "") if row else None
 
     # -- alerts (used by state.py) -----------------------------------------------------
     def active_alerts(self) -> dict[str, str]:
-        return self._remember("alerts", lambda: {row.id: row.payload
-                                                 for row in self.conn.execute(sa.select(active_alerts))})
+        return self._remember("alerts", lambda: dict(self._run(_Q.alerts).fetchall()))
 
     def set_alert(self, alert_id: str, payload: str | None) -> None:
         self._memo.pop("alerts", None)
-        self.conn.execute(active_alerts.delete().where(active_alerts.c.id == alert_id))
+        self._run(_Q.drop_alert, (alert_id,))
         if payload is not None:
-            self.conn.execute(active_alerts.insert().values(id=alert_id, payload=payload))
-
-
-def evaluation_from_row(row) -> Evaluation:
-    return Evaluation(id=row.id, ticket=row.ticket, number=row.number, day=row.day, queue=row.queue,
-                      window=row.window, level=row.level, at=row.at, item=row.item, staff=row.staff,
-                      reasons=tuple(r for r in row.reasons.split("、") if r), comment=row.comment,
-                      channel=row.channel, followup_status=row.followup_status)
+            self._run(_Q.add_alert, (alert_id, payload))

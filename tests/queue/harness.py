@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from backend.db import load_tables
+from backend.db import load_tables, make_engine
 from backend.queue.domain import AT_WINDOW, TRANSITIONS, WAITING_STATES, Appointment, TicketState, queue_rank
 from backend.queue.engine import QueueEngine, Who
 from backend.queue.memory import MemoryRepo
@@ -63,7 +63,7 @@ class SqlTx:
 
     def __init__(self, rule_overrides: dict):
         counter = iter(range(1, 10**9))
-        self.db = sa.create_engine("sqlite://")
+        self.db = make_engine("sqlite://")
         load_tables().create_all(self.db)
         self.conn = self.db.connect()
         self.tx = self.conn.begin()
@@ -86,9 +86,9 @@ class SqlTx:
         return result
 
     def tickets(self):
-        from backend.queue.tables import tickets
-        from backend.queue.store import _ticket
-        return [_ticket(row) for row in self.conn.execute(sa.select(tickets))]
+        from backend.db import dbapi
+        from backend.queue.store import _T, _ticket
+        return [_ticket(row) for row in dbapi(self.conn).execute(_T)]
 
     def runtimes(self):
         return self.repo.window_runtimes()
