@@ -8,6 +8,7 @@ Used by bench_tickets.py and bench_calls.py; not a test.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,10 +34,14 @@ from tests.support.broker import Broker  # noqa: E402  (the project's broker hel
 HALL = "bench"
 
 
+#: The bench hall's queues (A … J); window w1 serves the first.
+QUEUE_IDS = tuple(f"q{letter}" for letter in "abcdefghij")
+
+
 def catalog() -> Catalog:
+    queues = tuple(Queue(id=q, prefix=q[1].upper(), name=f"业务{q[1].upper()}") for q in QUEUE_IDS)
     return Catalog(hall=HallInfo(name="基准测试大厅"), departments=(Department(id="d1", name="综合"),),
-                   queues=(Queue(id="qa", prefix="A", name="综合业务"),),
-                   windows=(Window(id="w1", number=1, name="1号窗口", queues=("qa",)),))
+                   queues=queues, windows=(Window(id="w1", number=1, name="1号窗口", queues=("qa",)),))
 
 
 def prepare(directory: Path, devices: list[tuple[str, str, str]]) -> BackendSettings:
@@ -83,6 +88,8 @@ def running_hall(devices: list[tuple[str, str, str]]):
                 proc.kill()
             log.close()
             broker.stop()
+            if os.environ.get("BENCH_BACKEND_LOG"):  # keep the backend's log for a look afterwards
+                shutil.copy(directory / "backend.log", os.environ["BENCH_BACKEND_LOG"])
 
 
 def wait_for_backend(bus, request_factory, timeout: float = 30.0) -> None:

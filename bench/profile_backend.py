@@ -1,9 +1,12 @@
-"""Run the backend with its bus worker thread under cProfile (where the requests are handled).
+"""Run the backend with its request thread under cProfile (where the requests are executed).
 
     BENCH_PROFILE=/tmp/backend.prof python bench/bench_tickets.py
     python -c "import pstats; pstats.Stats('/tmp/backend.prof').sort_stats('cumulative').print_stats(40)"
 
-hallrig.py starts the backend through this script when BENCH_PROFILE is set.
+hallrig.py starts the backend through this script when BENCH_PROFILE is set.  cProfile
+sees one thread and slows it about twofold; for the whole process (paho's network
+thread, the GIL) a sampling profiler such as py-spy (``py-spy record --gil -p PID``)
+tells more.
 """
 
 from __future__ import annotations
@@ -16,21 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from protocol import bus as bus_module  # noqa: E402
+from backend import bus_service  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
-_run = bus_module.Dispatcher._run
+_serve = bus_service.BusService._serve
 
 
-def _profiled_run(self) -> None:
-    if profile is not None and self._thread.name == "bus-worker-backend":
-        profile.runcall(_run, self)
+def _profiled_serve(self) -> None:
+    if profile is not None:
+        profile.runcall(_serve, self)
     else:
-        _run(self)
+        _serve(self)
 
 
-bus_module.Dispatcher._run = _profiled_run
+bus_service.BusService._serve = _profiled_serve
 if profile is not None:
     atexit.register(lambda: profile.dump_stats(os.environ["BENCH_PROFILE"]))
 
