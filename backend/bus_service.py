@@ -35,17 +35,19 @@ MAX_BATCH = 64
 class _Pending:
     """A request that passed the door's checks, waiting for the executor."""
 
-    actor: Actor
+    device: str
     request: Request
     reply_topic: str
     correlation: bytes
 
 
 class BusService:
-    """Checks each request on the bus's worker thread, runs them on its own thread in batches.
+    """Checks each request as it arrives, runs them on its own thread in batches.
 
-    While one batch commits (the disk's fsync), the next requests are read and
-    checked; the executor then runs all that waited as one transaction
+    :meth:`on_request` runs on the bus's receiving thread (subscribed ``inline``:
+    it only parses and queues, never blocks).  While one batch commits (the
+    disk's fsync), the next requests are read and checked; the request thread
+    then runs all that waited as one transaction
     (:meth:`RequestExecutor.execute_batch`), so at load a commit serves many
     requests, and alone a request is served at once.
     """
@@ -56,6 +58,8 @@ class BusService:
         self.topics = executor.topics
         self.max_batch = max_batch
         self.handled = 0
+        #: Batches run (``handled / batches`` is the mean batch: how much a commit is shared).
+        self.batches = 0
         self._devices: dict[str, tuple[float, Actor | None]] = {}
         self._inbox: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="requests", daemon=True)
@@ -63,13 +67,16 @@ class BusService:
     def start(self) -> None:
         if not self._thread.is_alive():
             self._thread.start()
-        self.bus.subscribe(self.topics.all_device_requests(), self.on_request)
+        self.bus.subscribe(self.topics.all_device_requests(), self.on_request, inline=True)
 
     def stop(self) -> None:
         """Answer what was already taken in, then stop the request thread."""
         if self._thread.is_alive():
             self._inbox.put(None)
             self._thread.join(timeout=10)
+        if self.batches:
+            log.info("served %d requests in %d transactions (%.1f a commit)", self.handled, self.batches,
+                     self.handled / self.batches)
 
     def on_request(self, message: Inbound) -> None:
         parsed = self.topics.parse(message.topic)
@@ -87,15 +94,12 @@ class BusService:
                                     f"request of {len(message.payload)} bytes exceeds {MAX_REQUEST_BYTES}")
             request = decode_request(message.payload)
             request_id = request.id
-            actor = self._device(device)
-            if actor is None:
-                raise ProtocolError("unknown_device", f"device {device} is not registered; run `hall device add`")
         except ProtocolError as exc:
             log.warning("request from %s refused: %s", device, exc)
             self._answer(reply_topic, message.correlation or request_id.encode(),
                          reply_error(request_id or "unknown", exc))
             return
-        self._inbox.put(_Pending(actor, request, reply_topic, message.correlation or request_id.encode()))
+        self._inbox.put(_Pending(device, request, reply_topic, message.correlation or request_id.encode()))
 
     def _serve(self) -> None:
         stopping = False
@@ -113,14 +117,35 @@ class BusService:
                     stopping = True
                     break
                 batch.append(item)
-            try:
-                replies = self.executor.execute_batch([(p.actor, p.request) for p in batch])
-            except Exception:  # a bug outside the transaction: answer, log, keep serving
-                log.exception("a batch of %d requests failed", len(batch))
-                replies = [reply_error(p.request.id, ProtocolError(
-                    "internal_error", "the backend failed on this request; see its log")) for p in batch]
-            for pending, reply in zip(batch, replies):
-                self._answer(pending.reply_topic, pending.correlation, reply)
+            self._run(batch)
+
+    def _run(self, pending: list[_Pending]) -> None:
+        batch: list[tuple[_Pending, Actor]] = []
+        for item in pending:
+            actor = self._device(item.device)
+            if actor is None:
+                self._answer(item.reply_topic, item.correlation, reply_error(item.request.id, ProtocolError(
+                    "unknown_device", f"device {item.device} is not registered; run `hall device add`")))
+            else:
+                batch.append((item, actor))
+        if not batch:
+            return
+        self.batches += 1
+        answered = False
+
+        def answer(replies: list[Reply]) -> None:
+            nonlocal answered
+            answered = True
+            for (item, _), reply in zip(batch, replies):
+                self._answer(item.reply_topic, item.correlation, reply)
+
+        try:
+            self.executor.execute_batch([(actor, item.request) for item, actor in batch], answer=answer)
+        except Exception:  # a bug outside the transaction: answer (once), log, keep serving
+            log.exception("a batch of %d requests failed", len(batch))
+            if not answered:
+                answer([reply_error(item.request.id, ProtocolError(
+                    "internal_error", "the backend failed on this request; see its log")) for item, _ in batch])
 
     def _answer(self, reply_topic: str, correlation: bytes, reply: Reply) -> None:
         if not reply.ok:
@@ -132,7 +157,9 @@ class BusService:
         self.handled += 1
 
     def _device(self, device: str) -> Actor | None:
-        """The registry entry, read at most every REGISTRY_TTL_S (a lookup per request costs a query)."""
+        """The registry entry, read at most every REGISTRY_TTL_S (a lookup per request costs a query).
+
+        On the request thread only (it may read the database)."""
         now = time.monotonic()
         cached = self._devices.get(device)
         if cached is not None and now - cached[0] < REGISTRY_TTL_S and cached[1] is not None:

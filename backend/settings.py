@@ -39,7 +39,7 @@ class BackendSettings:
     hall_name: str = "示例市政务服务中心"
     timezone: str = "Asia/Shanghai"
     data_dir: str = "var"
-    database_url: str = ""            # empty: sqlite:///<data_dir>/hall.db
+    database_url: str = ""            # empty: sqlite:///<data_dir>/hall.db (SQLite only: see backend/db.py)
     public_url: str = "http://127.0.0.1:8080"  # printed in ticket QR codes
     recent_calls: int = 10
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(username="backend"))

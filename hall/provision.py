@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hallcore.errors import ConfigError, HallError
+from protocol.connection import IN_FLIGHT
 from protocol.models import DEVICE_ROLES
 from protocol.topics import REQUESTING_ROLES, acl_rules, check_id
 
@@ -168,7 +169,7 @@ def broker_config(out: Path, *, hall: str, port: int, bind: str = "127.0.0.1", u
         tls_block = (TEMPLATES / "tls_listener.template").read_text(encoding="utf-8").format(
             tls_port=tls_port, tls_bind="0.0.0.0", tls_cert=tls_cert, tls_key=tls_key)
     conf = (TEMPLATES / "mosquitto.conf.template").read_text(encoding="utf-8").format(
-        dir=out, port=port, bind=bind, max_packet_size=MAX_PACKET_SIZE,
+        dir=out, port=port, bind=bind, max_packet_size=MAX_PACKET_SIZE, max_inflight=IN_FLIGHT,
         user_line=f"user {user}" if user else "", tls_block=tls_block)
     _write(out / "mosquitto.conf", conf)
     backend_file = out / "credentials" / f"{BACKEND_USER}.toml"

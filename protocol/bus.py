@@ -2,7 +2,8 @@
 
 A *bus* is a connection of one node to the hall's broker.  Handlers receive an
 :class:`Inbound` on the bus's worker thread (never on paho's network thread),
-one at a time, in arrival order.
+one at a time, in arrival order; only a handler subscribed ``inline`` (one that
+never blocks) runs on the receiving thread.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 REQUEST_EXPIRY_S = 30
 #: A call event is not worth speaking after this many seconds.
 CALL_EXPIRY_S = 60
+#: Topics whose matching handlers a dispatcher remembers (one per device and state topic).
+MATCH_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -83,29 +86,41 @@ class _Waiter:
 
 
 class Dispatcher:
-    """Routes inbound messages to handlers on one worker thread."""
+    """Routes inbound messages to handlers on one worker thread.
+
+    A handler added ``inline`` runs on the thread that received the message
+    (paho's network thread) instead: only for handlers that never block, e.g.
+    one that checks a message and hands it to a thread of its own.  It spares
+    that message a thread hop.
+    """
 
     def __init__(self, name: str):
         self._subs: dict[str, list[Handler]] = {}
+        self._inline: dict[str, list[Handler]] = {}
+        # topic -> (inline handlers, worker handlers), while the filters stay
+        self._matches: dict[str, tuple[list[Handler], list[Handler]]] = {}
         self._lock = threading.Lock()
         self._inbox: queue.Queue[Inbound | Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"bus-worker-{name}", daemon=True)
         self._started = False
 
-    def add(self, filter_: str, handler: Handler) -> bool:
+    def add(self, filter_: str, handler: Handler, *, inline: bool = False) -> bool:
         """Register; True if the filter is new (so it must be subscribed)."""
         with self._lock:
-            handlers = self._subs.setdefault(filter_, [])
-            handlers.append(handler)
-            return len(handlers) == 1
+            self._matches.clear()
+            new = filter_ not in self._subs and filter_ not in self._inline
+            (self._inline if inline else self._subs).setdefault(filter_, []).append(handler)
+            return new
 
     def remove(self, filter_: str) -> None:
         with self._lock:
+            self._matches.clear()
             self._subs.pop(filter_, None)
+            self._inline.pop(filter_, None)
 
     def filters(self) -> list[str]:
         with self._lock:
-            return list(self._subs)
+            return list(dict.fromkeys([*self._subs, *self._inline]))
 
     def start(self) -> None:
         if not self._started:
@@ -122,14 +137,35 @@ class Dispatcher:
         """Queue a message, or a callable to run in order with the messages."""
         self._inbox.put(message)
 
+    def receive(self, message: Inbound) -> None:
+        """A message from the network: inline handlers now, the others on the worker thread."""
+        inline, queued = self._handlers(message.topic)
+        self._call(inline, message)
+        if queued:
+            self._inbox.put(message)
+
     def pending(self) -> int:
         return self._inbox.qsize()
 
-    def deliver(self, message: Inbound) -> None:
+    def deliver(self, message: Inbound, *, inline: bool = True) -> None:
         """Call every matching handler now, on this thread; a failing handler is logged."""
+        inline_handlers, queued = self._handlers(message.topic)
+        self._call((inline_handlers if inline else []) + queued, message)
+
+    def _handlers(self, topic: str) -> tuple[list[Handler], list[Handler]]:
         with self._lock:
-            matching = [h for f, hs in self._subs.items() if topic_matches(f, message.topic) for h in hs]
-        for handler in matching:
+            found = self._matches.get(topic)
+            if found is None:
+                found = ([h for f, hs in self._inline.items() if topic_matches(f, topic) for h in hs],
+                         [h for f, hs in self._subs.items() if topic_matches(f, topic) for h in hs])
+                if len(self._matches) >= MATCH_CACHE:
+                    self._matches.clear()
+                self._matches[topic] = found
+            return found
+
+    @staticmethod
+    def _call(handlers: list[Handler], message: Inbound) -> None:
+        for handler in handlers:
             try:
                 handler(message)
             except Exception:  # a bad message must never kill the worker
@@ -141,7 +177,7 @@ class Dispatcher:
             if message is None:
                 return
             if isinstance(message, Inbound):
-                self.deliver(message)
+                self.deliver(message, inline=False)
                 continue
             try:
                 message()
@@ -191,9 +227,13 @@ class BaseBus:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def subscribe(self, filter_: str, handler: Handler) -> None:
-        """Call *handler* for each message on *filter_*; kept across reconnects."""
-        if self._dispatcher.add(filter_, handler) and self.connected.is_set():
+    def subscribe(self, filter_: str, handler: Handler, *, inline: bool = False) -> None:
+        """Call *handler* for each message on *filter_*; kept across reconnects.
+
+        *inline*: on the receiving thread, not the worker (see :class:`Dispatcher`);
+        such a handler must never block.
+        """
+        if self._dispatcher.add(filter_, handler, inline=inline) and self.connected.is_set():
             self._subscribe(filter_)
 
     def on_connect(self, callback: Callable[[], None]) -> None:

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from .codec import MAX_PAYLOAD_BYTES
 
 
+#: QoS 1 messages in flight on one connection, each way: the broker's ``max_inflight_messages``
+#: (which it announces as its MQTT v5 Receive Maximum) and the limit our client keeps (paho's
+#: own default of 20 held a backend answering a batch of requests behind acknowledgements).
+IN_FLIGHT = 100
+
+
 @dataclass(frozen=True)
 class BrokerSettings:
     """Where and who: one device's (or the backend's) connection to the broker."""

@@ -108,6 +108,7 @@ class Topics:
 
     def __init__(self, hall: str):
         self.hall = check_id(hall, "hall id")
+        self._parsed: dict[str, ParsedTopic | None] = {}  # a backend parses every request's topic
 
     def _build(self, name: str, **ids: str) -> str:
         for key, value in ids.items():
@@ -215,14 +216,20 @@ class Topics:
     # -- parsing ------------------------------------------------------------------
     def parse(self, topic: str) -> ParsedTopic | None:
         """Map a concrete topic of this hall to its spec name and ids (None if unknown)."""
+        if topic in self._parsed:
+            return self._parsed[topic]
+        parsed = None
         for spec, matcher in _MATCHERS:
             match = matcher.match(topic)
             if match:
                 ids = match.groupdict()
-                if ids.pop("h") != self.hall:
-                    return None
-                return ParsedTopic(spec.name, ids)
-        return None
+                if ids.pop("h") == self.hall:
+                    parsed = ParsedTopic(spec.name, ids)
+                break
+        if len(self._parsed) >= 4096:
+            self._parsed.clear()
+        self._parsed[topic] = parsed
+        return parsed
 
 
 #: Roles whose devices may send requests (the backend still checks each type).

@@ -86,8 +86,10 @@ class _Q:
     save_window = (f"INSERT INTO window_runtime ({_cols(_RUNTIME_COLUMNS)}) "
                    f"VALUES ({', '.join(':' + c for c in _RUNTIME_COLUMNS)}) ON CONFLICT (\"window\") DO UPDATE SET "
                    + ", ".join(f'"{c}" = excluded."{c}"' for c in _RUNTIME_COLUMNS[1:]))
-    service = ("SELECT called_at, finished_at FROM tickets WHERE queue = :queue AND state = 'done' "
-               "AND called_at IS NOT NULL ORDER BY finished_at DESC LIMIT :limit")
+    # minutes from call to finish, computed by SQLite (parsing 40 timestamps in Python cost more)
+    service = ("SELECT (julianday(finished_at) - julianday(called_at)) * 1440.0 FROM tickets "
+               "WHERE queue = :queue AND state = 'done' AND called_at IS NOT NULL ORDER BY finished_at DESC "
+               "LIMIT :limit")
     recent_calls = ('SELECT event_id, ticket, number, queue, "window", kind, day, at FROM calls '
                     "WHERE day = :day ORDER BY id DESC LIMIT :limit")
     ahead = (f"SELECT count(*) FROM tickets WHERE {_LINE} AND queue = :queue AND id != :id AND ("
@@ -313,8 +315,7 @@ class SqlRepo:
 
     def recent_service_minutes(self, queue: str, limit: int) -> list[float]:
         def read():
-            rows = self._run(_Q.service, {"queue": queue, "limit": limit})
-            return [(py_time(finished) - py_time(called)).total_seconds() / 60 for called, finished in rows]
+            return [row[0] for row in self._run(_Q.service, {"queue": queue, "limit": limit})]
         return self._remember(("service", queue, limit), read)
 
     # -- windows --------------------------------------------------------------------

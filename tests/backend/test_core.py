@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import sqlalchemy as sa
 
 from backend.app import build
@@ -13,6 +15,7 @@ from protocol import ProtocolError
 from protocol.models import Alert, Request
 
 KIOSK = Actor("kiosk-1", "kiosk")
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
 KEYPAD = Actor("keypad-1", "keypad", window="1")
 
 
@@ -119,3 +122,90 @@ def test_device_configs_are_republished_when_the_registry_changes(settings):
     before = len(broker.log)
     backend.run_periodic()
     assert len(broker.log) == before  # nothing changed, nothing published
+
+
+def _scratch_rows(backend) -> list[str]:
+    with backend.engine.connect() as conn:
+        if not sa.inspect(conn).has_table("scratch"):
+            return []
+        return [row.x for row in conn.execute(sa.text("SELECT x FROM scratch ORDER BY x"))]
+
+
+def test_a_batch_is_one_transaction_but_each_request_stands_alone(settings):
+    """Group commit: a refused or failing request rolls back only its own work."""
+    backend, broker, calls = make_backend(settings)
+    with backend.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE scratch (x TEXT)"))
+
+    def write(ctx):
+        ctx.conn.execute(sa.text("INSERT INTO scratch (x) VALUES (:x)"), {"x": ctx.request.id})
+        if ctx.params.queue == "refused":
+            raise ProtocolError("queue_closed", "refused after writing")
+        if ctx.params.queue == "bug":
+            raise RuntimeError("a bug after writing")
+        alert = Alert(id="a1", kind="other", since=ctx.now, message=f"by {ctx.request.id}")
+        return Outcome({"id": ctx.request.id}, [Publication(ctx.topics.alert("a1"), alert)])
+
+    backend.executor.register("ticket.issue", write)
+    asks = [Request(id=f"b-{n}", type="ticket.issue", params={"queue": queue})
+            for n, queue in enumerate(["A", "refused", "bug", "A"])]
+    asks.append(asks[0])  # the same request again in the same batch: answered from its stored reply
+    replies = backend.executor.execute_batch([(KIOSK, ask) for ask in asks])
+    assert [r.ok for r in replies] == [True, False, False, True, True]
+    assert replies[1].error.code == "queue_closed" and replies[2].error.code == "internal_error"
+    assert replies[4] == replies[0]
+    assert _scratch_rows(backend) == ["b-0", "b-3"]
+    # a retained topic changed twice in the batch goes out once, with the last state
+    sent = broker.published(backend.executor.topics.alert("a1"))
+    assert [Alert.model_validate_json(m.payload).message for m in sent] == ["by b-3"]
+    # the refused one was stored (a retry gets the same answer); the failed one was not (a retry runs it)
+    assert backend.executor.execute(KIOSK, asks[1]) == replies[1]
+    with backend.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM scratch"))
+    backend.executor.register("ticket.issue", lambda ctx: Outcome({"id": "fixed"}))
+    assert backend.executor.execute(KIOSK, asks[2]).ok
+
+
+def test_a_batch_that_cannot_commit_answers_every_request_with_an_error(settings, monkeypatch):
+    backend, broker, _calls = make_backend(settings)
+    from backend import core
+
+    def failing_record(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(core, "record_reply", failing_record)
+    asks = [Request(id=f"c-{n}", type="ticket.issue", params={"queue": "A"}) for n in range(3)]
+    answered = []
+    replies = backend.executor.execute_batch([(KIOSK, ask) for ask in asks], answer=answered.extend)
+    assert [r.error.code for r in replies] == ["internal_error"] * 3 and answered == replies
+    assert broker.published("#") == []  # nothing committed, nothing published
+    monkeypatch.undo()
+    assert backend.executor.execute(KIOSK, asks[0]).ok  # the retry runs it
+
+
+def test_events_then_states_then_replies(settings):
+    """After the commit a call event goes out first, then the states, then the replies."""
+    backend, broker, _calls = make_backend(settings)
+    order = []
+
+    class Refresh:
+        key = "test"
+
+        def merge(self, later):
+            return self
+
+        def publications(self, conn):
+            order.append("state computed")
+            return [Publication(backend.executor.topics.alert("state"),
+                                Alert(id="state", kind="other", since=NOW, message="state"))]
+
+    def call(ctx):
+        event = Alert(id="event", kind="other", since=ctx.now, message="event")
+        return Outcome({}, [Publication(ctx.topics.alert("event"), event, retain=False)], Refresh())
+
+    backend.executor.register("window.call_next", call)
+    watcher = FakeBus(broker, settings.hall, client_id="watcher").start()
+    watcher.subscribe(backend.executor.topics.alerts_all(), lambda m: order.append(m.topic.rsplit("/", 1)[1]))
+    backend.executor.execute_batch([(KEYPAD, Request(id="e-1", type="window.call_next", params={}))],
+                                   answer=lambda replies: order.append("replies"))
+    assert order == ["event", "state computed", "state", "replies"]

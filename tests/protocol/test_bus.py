@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 
 import pytest
 
 from protocol import Deduper, PayloadTooLarge, ProtocolError, decode_request, reply_ok, topic_matches
+from protocol.bus import Dispatcher, Inbound
 from protocol.fakebus import FakeBroker, FakeBus
 from protocol.mirror import CatalogMirror
 from protocol.models import (Announcement, Announcements, CatalogIndex, IndexEntry, Item, Request,
@@ -107,3 +109,28 @@ def test_mirror_survives_a_corrupt_file(tmp_path):
     path = tmp_path / "catalog.json"
     path.write_text("{not json", encoding="utf-8")
     assert CatalogMirror(FakeBus(FakeBroker(), "h").topics).load(path) is False
+
+
+def test_inline_handlers_run_on_the_receiving_thread_the_others_on_the_worker():
+    dispatcher = Dispatcher("t")
+    seen: dict[str, list[str]] = {"inline": [], "worker": []}
+    done = threading.Event()
+
+    def worker(message):
+        seen["worker"].append(threading.current_thread().name)
+        done.set()
+
+    assert dispatcher.add("hall/x/devices/+/requests", lambda m: seen["inline"].append(
+        threading.current_thread().name), inline=True)
+    assert dispatcher.add("hall/x/#", worker)
+    assert dispatcher.filters() == ["hall/x/#", "hall/x/devices/+/requests"]
+    dispatcher.start()
+    try:
+        dispatcher.receive(Inbound("hall/x/devices/k1/requests", b"{}"))
+        assert seen["inline"] == [threading.current_thread().name]  # at once, on this thread
+        assert done.wait(5)
+        assert seen["worker"] == ["bus-worker-t"]
+        dispatcher.receive(Inbound("hall/x/other", b"{}"))  # no inline handler matches: worker only
+        assert seen["inline"] == [threading.current_thread().name]
+    finally:
+        dispatcher.stop()
