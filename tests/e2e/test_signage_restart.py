@@ -31,11 +31,10 @@ def test_no_call_lost_or_repeated_through_a_broker_restart(own_broker, tmp_path)
     settings = SignageSettings(hall=own_broker.hall, device="wall-1", role="wall", state_dir=str(tmp_path / "wall"))
     bus = MqttBus(own_broker.settings("wall-1"), own_broker.hall, device="wall-1")
     player = RecordingPlayer()
+    connects = threading.Semaphore(0)
+    bus.on_connect(connects.release)  # before the node starts the bus: a quick connect must not be missed
     node = SignageNode(settings, bus, clock, wall=WallModel(clock),
                        voice=VoiceQueue(clips, player, clock, work_dir=tmp_path / "voice")).start()
-    connects = threading.Semaphore(0)
-    bus.on_connect(connects.release)
-    bus.start()
     kiosk = MqttBus(own_broker.settings("kiosk-1"), own_broker.hall, device="kiosk-1").start()
     keypad = MqttBus(own_broker.settings("keypad-1"), own_broker.hall, device="keypad-1").start()
     try:
