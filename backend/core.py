@@ -171,13 +171,17 @@ class RequestExecutor:
         """The states *refreshes* name, from the database as committed (warnings may be raised
         or cleared on the way, hence a write transaction; it commits nothing otherwise)."""
         publications: list[Publication] = []
-        with write_transaction(self.engine) as conn:
-            for refresh in refreshes:
-                try:
-                    with savepoint(conn, "refresh"):
-                        publications += refresh.publications(conn)
-                except Exception:  # a bug: the work stands; its state goes out with the next change
-                    log.exception("computing the state of %s failed", refresh.key)
+        try:
+            with write_transaction(self.engine) as conn:
+                for refresh in refreshes:
+                    try:
+                        with savepoint(conn, "refresh"):
+                            publications += refresh.publications(conn)
+                    except Exception:  # a bug: the work stands; its state goes out with the next change
+                        log.exception("computing the state of %s failed", refresh.key)
+        except Exception:  # the database is busy or failing: the work is committed and answered all the same
+            log.exception("could not read the states after a commit; they go out with the next change")
+            return []
         return publications
 
     def _execute_one(self, conn: Connection, actor: Actor, request: Request) -> tuple[Reply, Outcome | None]:

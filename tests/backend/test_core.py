@@ -209,3 +209,24 @@ def test_events_then_states_then_replies(settings):
     backend.executor.execute_batch([(KEYPAD, Request(id="e-1", type="window.call_next", params={}))],
                                    answer=lambda replies: order.append("replies"))
     assert order == ["event", "state computed", "state", "replies"]
+
+
+def test_a_state_that_cannot_be_computed_does_not_undo_or_hold_the_reply(settings, caplog):
+    backend, broker, _calls = make_backend(settings)
+
+    class Broken:
+        key = "broken"
+
+        def merge(self, later):
+            return self
+
+        def publications(self, conn):
+            raise RuntimeError("a bug in a state")
+
+    backend.executor.register("window.call_next", lambda ctx: Outcome({"done": True}, [], Broken()))
+    request = Request(id="s-1", type="window.call_next", params={})
+    reply = backend.executor.execute(KEYPAD, request)
+    assert reply.ok and reply.result == {"done": True}
+    assert "computing the state of broken failed" in caplog.text
+    assert backend.executor.execute(KEYPAD, request) == reply  # committed: a retry gets the stored reply
+    assert broker.published("#") == []
