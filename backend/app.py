@@ -72,6 +72,7 @@ class Backend:
             hook()
         self.service.stop()
         self.bus.stop()
+        self.executor.close()
         self.engine.dispose()
 
 

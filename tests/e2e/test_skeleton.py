@@ -51,6 +51,15 @@ class BackendProcess:
 
 
 @pytest.fixture
+def broker(own_broker):
+    """A broker of this test's own, not the session's shared one: there, after other tests had
+    used the same client ids (``backend``, ``wall-1``), Mosquitto 2.0.11 was seen in CI
+    expiring this test's fresh connections a second after they connected ("Expiring client
+    ... due to timeout")."""
+    return own_broker
+
+
+@pytest.fixture
 def hall(broker, tmp_path):
     env = {**os.environ, "HALL_HOME": str(tmp_path)}
     creds = (broker.dir / "credentials" / "backend.toml").read_text(encoding="utf-8")
