@@ -18,7 +18,7 @@ from protocol import Inbound, ProtocolError
 from protocol.codec import decode_request, reply_error
 from protocol.models import Reply, Request
 
-from .core import RequestExecutor
+from .core import RequestExecutor, internal_error
 from .registry import Actor, get_device
 
 log = logging.getLogger(__name__)
@@ -144,8 +144,7 @@ class BusService:
         except Exception:  # a bug outside the transaction: answer (once), log, keep serving
             log.exception("a batch of %d requests failed", len(batch))
             if not answered:
-                answer([reply_error(item.request.id, ProtocolError(
-                    "internal_error", "the backend failed on this request; see its log")) for item, _ in batch])
+                answer([internal_error(item.request.id) for item, _ in batch])
 
     def _answer(self, reply_topic: str, correlation: bytes, reply: Reply) -> None:
         if not reply.ok:

@@ -157,7 +157,7 @@ class RequestExecutor:
                                 refreshes[refresh.key] = earlier.merge(refresh) if earlier else refresh
             except Exception:
                 log.exception("a batch of %d requests could not be committed", len(batch))
-                replies = [_internal_error(request.id) for _, request in batch]
+                replies = [internal_error(request.id) for _, request in batch]
                 refreshes, publications = {}, []
             self.publisher.publish(final_states(publications))
             # Let paho's network thread take the GIL and send the call event now, before
@@ -228,7 +228,7 @@ class RequestExecutor:
             reply, outcome = reply_error(request.id, exc), None
         except Exception:  # a bug: its work is rolled back, nothing is stored, a retry runs it again
             log.exception("%s %s from %s failed", request.type, request.id, actor.id)
-            return _internal_error(request.id), None
+            return internal_error(request.id), None
         record_reply(conn, actor.id, request.id, request.type, encode(reply).decode("utf-8"), now)
         return reply, outcome
 
@@ -255,5 +255,6 @@ def final_states(publications: list[Publication]) -> list[Publication]:
     return kept
 
 
-def _internal_error(request_id: str) -> Reply:
+def internal_error(request_id: str) -> Reply:
+    """The reply to a request the backend failed on (nothing of it was committed)."""
     return reply_error(request_id, ProtocolError("internal_error", "the backend failed on this request; see its log"))

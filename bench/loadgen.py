@@ -40,7 +40,7 @@ packets.  The share of a core is therefore the figure to read: this client leave
 and the broker more than a core and a half of the two at 2,000 requests/s.
 
 The MQTT 5 subset spoken (anything else from the broker is a protocol violation,
-:class:`MqttViolation`, that stops the loop loudly):
+:class:`mqttwire.MqttViolation`, that stops the loop loudly):
 
 * CONNECT: protocol "MQTT" level 5, clean start, keepalive (default 60 s; the broker's Server
   Keep Alive wins), username + password, client id = device id, no properties, no will.  A
@@ -111,6 +111,8 @@ from protocol.codec import decode, encode, error_of
 from protocol.connection import BrokerSettings
 from protocol.models import Reply, Request
 
+import mqttwire as wire  # noqa: E402  (bench/ is on the path: the benches run from it)
+
 
 class MessageInfo(NamedTuple):
     """What a subscription callback learns about a message besides its topic and payload."""
@@ -125,219 +127,10 @@ MessageCallback = Callable[[int, str, bytes, MessageInfo, float], None]
 #: ``on_reply(reply_or_None, t_received)`` for one request.
 ReplyCallback = Callable[[Reply | None, float], None]
 
-_FAILURE = 0x80          # MQTT v5 reason codes at or above this are failures
 _MISC_INTERVAL_S = 1.0   # how often keepalives are checked
 _PING_AT = 0.75          # send PINGREQ after this share of the keepalive without sending
 _RECV_BYTES = 256 * 1024
 _WAKE = object()         # stands for the cross-thread wake-up socket in ClientPool._by_fd
-
-# Packets (first byte: type << 4 | flags).
-_CONNECT, _CONNACK, _PUBLISH_QOS1, _PUBACK = 0x10, 0x20, 0x32, 0x40
-_SUBSCRIBE, _SUBACK, _PINGREQ, _PINGRESP, _DISCONNECT = 0x82, 0x90, 0xC0, 0xD0, 0xE0
-_PINGREQ_PACKET = b"\xc0\x00"
-_DISCONNECT_PACKET = b"\xe0\x00"   # reason 0x00 normal disconnection, no properties
-
-# MQTT v5 property identifiers (the ones used by name here) and every property's value type.
-_PROP_EXPIRY, _PROP_RESPONSE_TOPIC, _PROP_CORRELATION = 0x02, 0x08, 0x09
-_PROP_SERVER_KEEP_ALIVE, _PROP_REASON_STRING, _PROP_RECEIVE_MAXIMUM = 0x13, 0x1F, 0x21
-_PROP_TOPIC_ALIAS, _PROP_MAXIMUM_QOS, _PROP_MAXIMUM_PACKET_SIZE = 0x23, 0x24, 0x27
-_BYTE, _TWO, _FOUR, _VARINT, _STRING, _BINARY, _PAIR = range(7)
-_PROPERTY_TYPES = {
-    0x01: _BYTE,    # Payload Format Indicator
-    0x02: _FOUR,    # Message Expiry Interval
-    0x03: _STRING,  # Content Type
-    0x08: _STRING,  # Response Topic
-    0x09: _BINARY,  # Correlation Data
-    0x0B: _VARINT,  # Subscription Identifier
-    0x11: _FOUR,    # Session Expiry Interval
-    0x12: _STRING,  # Assigned Client Identifier
-    0x13: _TWO,     # Server Keep Alive
-    0x15: _STRING,  # Authentication Method
-    0x16: _BINARY,  # Authentication Data
-    0x17: _BYTE,    # Request Problem Information
-    0x18: _FOUR,    # Will Delay Interval
-    0x19: _BYTE,    # Request Response Information
-    0x1A: _STRING,  # Response Information
-    0x1C: _STRING,  # Server Reference
-    0x1F: _STRING,  # Reason String
-    0x21: _TWO,     # Receive Maximum
-    0x22: _TWO,     # Topic Alias Maximum
-    0x23: _TWO,     # Topic Alias
-    0x24: _BYTE,    # Maximum QoS
-    0x25: _BYTE,    # Retain Available
-    0x26: _PAIR,    # User Property
-    0x27: _FOUR,    # Maximum Packet Size
-    0x28: _BYTE,    # Wildcard Subscription Available
-    0x29: _BYTE,    # Subscription Identifier Available
-    0x2A: _BYTE,    # Shared Subscription Available
-}
-
-_REASONS = {
-    0x00: "Success", 0x01: "Granted QoS 1", 0x02: "Granted QoS 2", 0x04: "Disconnect with Will Message",
-    0x10: "No matching subscribers", 0x80: "Unspecified error", 0x81: "Malformed Packet",
-    0x82: "Protocol Error", 0x83: "Implementation specific error", 0x84: "Unsupported Protocol Version",
-    0x85: "Client Identifier not valid", 0x86: "Bad User Name or Password", 0x87: "Not authorized",
-    0x88: "Server unavailable", 0x89: "Server busy", 0x8A: "Banned", 0x8B: "Server shutting down",
-    0x8C: "Bad authentication method", 0x8D: "Keep Alive timeout", 0x8E: "Session taken over",
-    0x8F: "Topic Filter invalid", 0x90: "Topic Name invalid", 0x91: "Packet Identifier in use",
-    0x93: "Receive Maximum exceeded", 0x94: "Topic Alias invalid", 0x95: "Packet too large",
-    0x96: "Message rate too high", 0x97: "Quota exceeded", 0x98: "Administrative action",
-    0x99: "Payload format invalid", 0x9A: "Retain not supported", 0x9B: "QoS not supported",
-    0x9C: "Use another server", 0x9D: "Server moved", 0x9E: "Shared Subscriptions not supported",
-    0x9F: "Connection rate exceeded", 0xA0: "Maximum connect time",
-    0xA1: "Subscription Identifiers not supported", 0xA2: "Wildcard Subscriptions not supported",
-}
-
-
-def reason_name(code: int) -> str:
-    """``0x86 Bad User Name or Password``."""
-    return f"0x{code:02X} {_REASONS.get(code, 'unknown reason code')}"
-
-
-class MqttViolation(Exception):
-    """The broker sent something MQTT 5 (or this minimal client) does not allow; stops the loop."""
-
-
-# -- encoding --------------------------------------------------------------------------------------
-def _varint(value: int) -> bytes:
-    """MQTT Variable Byte Integer."""
-    if value < 0x80:
-        return bytes((value,))
-    if value > 268_435_455:
-        raise ValueError(f"{value} does not fit a variable byte integer")
-    out = bytearray()
-    while True:
-        value, digit = divmod(value, 0x80)
-        if value:
-            out.append(digit | 0x80)
-        else:
-            out.append(digit)
-            return bytes(out)
-
-
-def _binary(data: bytes) -> bytes:
-    """Two-byte length + bytes (Binary Data; UTF-8 strings once encoded)."""
-    if len(data) > 0xFFFF:
-        raise ValueError(f"{len(data)} bytes do not fit an MQTT string or binary field")
-    return len(data).to_bytes(2, "big") + data
-
-
-def _string(text: str) -> bytes:
-    return _binary(text.encode("utf-8"))
-
-
-def _packet(first: int, body: bytes) -> bytes:
-    return bytes((first,)) + _varint(len(body)) + body
-
-
-def _connect_packet(client_id: str, username: str, password: str, keepalive: int) -> bytes:
-    flags = 0x02 | 0x80 | 0x40    # clean start, user name, password
-    body = (_string("MQTT") + bytes((5, flags)) + keepalive.to_bytes(2, "big") + b"\x00"  # no properties
-            + _string(client_id) + _string(username) + _binary(password.encode("utf-8")))
-    return _packet(_CONNECT, body)
-
-
-def _subscribe_packet(packet_id: int, filters: Sequence[str]) -> bytes:
-    # Subscription options 0x01: maximum QoS 1, no-local off, retain as published off, retain
-    # handling 0 (send retained messages at subscribe).
-    body = packet_id.to_bytes(2, "big") + b"\x00" + b"".join(_string(f) + b"\x01" for f in filters)
-    return _packet(_SUBSCRIBE, body)
-
-
-# -- decoding --------------------------------------------------------------------------------------
-def _read_varint(buf, pos: int, end: int) -> tuple[int, int]:
-    """(value, position after it) of a Variable Byte Integer at *pos*, within *end*."""
-    value = shift = 0
-    while True:
-        if pos >= end:
-            raise MqttViolation("truncated variable byte integer")
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, pos
-        shift += 7
-        if shift > 21:
-            raise MqttViolation("variable byte integer longer than 4 bytes")
-
-
-def _read_properties(buf, pos: int, end: int) -> tuple[dict[int, Any], int]:
-    """Walk the properties at *pos* (length first); return ({id: value}, position after them).
-
-    Every property of the MQTT 5 table is read by its type; repeated ones (User Property,
-    Subscription Identifier) keep their last value.  Strings are decoded, binary data is bytes.
-    """
-    length, pos = _read_varint(buf, pos, end)
-    stop = pos + length
-    if stop > end:
-        raise MqttViolation("properties run past the end of the packet")
-    found: dict[int, Any] = {}
-    while pos < stop:
-        ident = buf[pos]
-        kind = _PROPERTY_TYPES.get(ident)
-        pos += 1
-        if kind is None:
-            raise MqttViolation(f"unknown property 0x{ident:02X}")
-        if kind == _BYTE:
-            value, pos = buf[pos], pos + 1
-        elif kind == _TWO:
-            value, pos = buf[pos] << 8 | buf[pos + 1], pos + 2
-        elif kind == _FOUR:
-            value, pos = int.from_bytes(buf[pos:pos + 4], "big"), pos + 4
-        elif kind == _VARINT:
-            value, pos = _read_varint(buf, pos, stop)
-        else:
-            size = buf[pos] << 8 | buf[pos + 1]
-            value, pos = bytes(buf[pos + 2:pos + 2 + size]), pos + 2 + size
-            if kind == _STRING:
-                value = value.decode("utf-8", "replace")
-            elif kind == _PAIR:
-                size = buf[pos] << 8 | buf[pos + 1]
-                value = (value.decode("utf-8", "replace"),
-                         bytes(buf[pos + 2:pos + 2 + size]).decode("utf-8", "replace"))
-                pos += 2 + size
-        found[ident] = value
-    if pos != stop:
-        raise MqttViolation("a property runs past the properties' length")
-    return found, stop
-
-
-def _skip_publish_properties(buf, pos: int, stop: int) -> bytes | None:
-    """The hot path of :func:`_read_properties` for an incoming PUBLISH: only Correlation Data.
-
-    Every other property is skipped by its type; a Topic Alias is refused (we announce no Topic
-    Alias Maximum, so the broker must not send one).
-    """
-    correlation = None
-    types = _PROPERTY_TYPES
-    while pos < stop:
-        ident = buf[pos]
-        pos += 1
-        if ident == _PROP_CORRELATION:
-            size = buf[pos] << 8 | buf[pos + 1]
-            correlation = bytes(buf[pos + 2:pos + 2 + size])
-            pos += 2 + size
-            continue
-        kind = types.get(ident)
-        if kind is None or ident == _PROP_TOPIC_ALIAS:
-            raise MqttViolation(f"property 0x{ident:02X} not allowed on an incoming PUBLISH")
-        if kind == _BYTE:
-            pos += 1
-        elif kind == _TWO:
-            pos += 2
-        elif kind == _FOUR:
-            pos += 4
-        elif kind == _VARINT:
-            pos = _read_varint(buf, pos, stop)[1]
-        elif kind == _PAIR:
-            pos += 2 + (buf[pos] << 8 | buf[pos + 1])
-            pos += 2 + (buf[pos] << 8 | buf[pos + 1])
-        else:
-            pos += 2 + (buf[pos] << 8 | buf[pos + 1])
-    if pos != stop:
-        raise MqttViolation("a PUBLISH property runs past the properties' length")
-    return correlation
-
 
 # -- one connection --------------------------------------------------------------------------------
 _TCP_CONNECTING, _WAIT_CONNACK, _WAIT_SUBACK, _READY, _CLOSING, _CLOSED = range(6)
@@ -355,10 +148,10 @@ class _Conn:
                  keepalive: int):
         self.index, self.settings, self.device = index, settings, settings.username
         self.reply_topic = reply_topic.encode("utf-8")
-        self.request_topic = _string(request_topic)
+        self.request_topic = wire.string(request_topic)
         # The Properties of every request but its Correlation Data, which is appended per request.
-        self.props_prefix = (bytes((_PROP_EXPIRY,)) + REQUEST_EXPIRY_S.to_bytes(4, "big")
-                             + bytes((_PROP_RESPONSE_TOPIC,)) + _string(reply_topic))
+        self.props_prefix = (bytes((wire.PROP_EXPIRY,)) + REQUEST_EXPIRY_S.to_bytes(4, "big")
+                             + bytes((wire.PROP_RESPONSE_TOPIC,)) + wire.string(reply_topic))
         self.filters: list[str] = [reply_topic]
         self.keepalive = keepalive
         self.sock: socket.socket | None = None
@@ -452,7 +245,7 @@ class ClientPool:
         self.stray_replies = 0
         #: Connections lost while running (the pool does not reconnect).
         self.disconnects = 0
-        #: PUBACKs with a failure reason code (>= 0x80), by reason (see :func:`reason_name`).
+        #: PUBACKs with a failure reason code (>= 0x80), by reason (see :func:`wire.reason_name`).
         self.publish_errors: Counter[int] = Counter()
         #: *Loop thread.* ``time.perf_counter()`` when this turn's select() returned, i.e. when the
         #: sockets being read this turn were seen readable.  For a client whose only pending packet
@@ -573,9 +366,9 @@ class ClientPool:
         correlation = request.id.encode("utf-8")
         packet_id = conn.take_id()
         props_len = len(conn.props_prefix) + 3 + len(correlation)
-        props_varint = _varint(props_len)
+        props_varint = wire.varint(props_len)
         remaining = len(conn.request_topic) + 2 + len(props_varint) + props_len + len(payload)
-        packet = b"".join((b"\x32", _varint(remaining), conn.request_topic, packet_id.to_bytes(2, "big"),
+        packet = b"".join((b"\x32", wire.varint(remaining), conn.request_topic, packet_id.to_bytes(2, "big"),
                            props_varint, conn.props_prefix, b"\x09", len(correlation).to_bytes(2, "big"),
                            correlation, payload))
         if len(packet) > conn.max_packet:
@@ -631,7 +424,7 @@ class ClientPool:
                                              f"{settings.port}: {os.strerror(code)}"))
             return
         conn.sock, conn.state = sock, _TCP_CONNECTING
-        conn.wbuf += _connect_packet(conn.device, settings.username, settings.password, conn.keepalive)
+        conn.wbuf += wire.connect_packet(conn.device, settings.username, settings.password, conn.keepalive)
         conn.write_armed = True   # writable = TCP connected (or failed)
         conn.fd = sock.fileno()
         self._epoll.register(conn.fd, select.EPOLLIN | select.EPOLLOUT)
@@ -737,7 +530,7 @@ class ClientPool:
                 if i >= limit:
                     return pos
                 if shift > 21:
-                    raise MqttViolation(f"{conn.device}: remaining length longer than 4 bytes")
+                    raise wire.MqttViolation(f"{conn.device}: remaining length longer than 4 bytes")
                 byte = buf[i]
                 length |= (byte & 0x7F) << shift
                 shift += 7
@@ -747,22 +540,22 @@ class ClientPool:
                 return pos
             if first >> 4 == 3:
                 self._on_publish(conn, first, buf, start, end)
-            elif first == _PUBACK:
+            elif first == wire.PUBACK:
                 self._on_puback(conn, buf, start, end)
-            elif first == _PINGRESP and length == 0:
+            elif first == wire.PINGRESP and length == 0:
                 conn.ping_sent = 0.0
-            elif first == _CONNACK:
+            elif first == wire.CONNACK:
                 self._on_connack(conn, buf, start, end)
-            elif first == _SUBACK:
+            elif first == wire.SUBACK:
                 self._on_suback(conn, buf, start, end)
-            elif first == _DISCONNECT:
+            elif first == wire.DISCONNECT:
                 reason = buf[start] if length else 0
-                props = _read_properties(buf, start + 1, end)[0] if length > 1 else {}
-                text = f" ({props[_PROP_REASON_STRING]})" if _PROP_REASON_STRING in props else ""
-                self._lost(conn, f"the broker disconnected it: {reason_name(reason)}{text}")
+                props = wire.read_properties(buf, start + 1, end)[0] if length > 1 else {}
+                text = f" ({props[wire.PROP_REASON_STRING]})" if wire.PROP_REASON_STRING in props else ""
+                self._lost(conn, f"the broker disconnected it: {wire.reason_name(reason)}{text}")
                 return end
             else:
-                raise MqttViolation(f"{conn.device}: unexpected packet 0x{first:02X} ({length} bytes)")
+                raise wire.MqttViolation(f"{conn.device}: unexpected packet 0x{first:02X} ({length} bytes)")
             pos = end
             if conn.sock is None:
                 return limit   # closed while handling it (a refused CONNACK)
@@ -771,43 +564,43 @@ class ClientPool:
     # -- packets from the broker (loop thread) ------------------------------------------
     def _on_connack(self, conn: _Conn, buf, pos: int, end: int) -> None:
         if conn.state != _WAIT_CONNACK or end - pos < 2:
-            raise MqttViolation(f"{conn.device}: unexpected or short CONNACK")
+            raise wire.MqttViolation(f"{conn.device}: unexpected or short CONNACK")
         session_present, reason = buf[pos], buf[pos + 1]
-        props = _read_properties(buf, pos + 2, end)[0] if end - pos > 2 else {}
-        if reason >= _FAILURE:
+        props = wire.read_properties(buf, pos + 2, end)[0] if end - pos > 2 else {}
+        if reason >= wire.FAILURE:
             settings = conn.settings
-            text = f" ({props[_PROP_REASON_STRING]})" if _PROP_REASON_STRING in props else ""
+            text = f" ({props[wire.PROP_REASON_STRING]})" if wire.PROP_REASON_STRING in props else ""
             hint = " - wrong username or password?" if reason in (0x86, 0x87) else ""
             self._fail_ready(ConnectionError(
                 f"the broker at {settings.host}:{settings.port} refused client {conn.index} (user "
-                f"{settings.username!r}): CONNACK {reason_name(reason)}{text}{hint}"))
-            self._lost(conn, f"refused: {reason_name(reason)}")
+                f"{settings.username!r}): CONNACK {wire.reason_name(reason)}{text}{hint}"))
+            self._lost(conn, f"refused: {wire.reason_name(reason)}")
             return
         if session_present & 0x01:
-            raise MqttViolation(f"{conn.device}: session present after a clean start")
-        conn.receive_max = props.get(_PROP_RECEIVE_MAXIMUM, 65535)
-        conn.max_packet = props.get(_PROP_MAXIMUM_PACKET_SIZE, conn.max_packet)
-        conn.keepalive = props.get(_PROP_SERVER_KEEP_ALIVE, conn.keepalive)
-        if props.get(_PROP_MAXIMUM_QOS, 2) < 1:
+            raise wire.MqttViolation(f"{conn.device}: session present after a clean start")
+        conn.receive_max = props.get(wire.PROP_RECEIVE_MAXIMUM, 65535)
+        conn.max_packet = props.get(wire.PROP_MAXIMUM_PACKET_SIZE, conn.max_packet)
+        conn.keepalive = props.get(wire.PROP_SERVER_KEEP_ALIVE, conn.keepalive)
+        if props.get(wire.PROP_MAXIMUM_QOS, 2) < 1:
             self._fail_ready(ConnectionError(f"{conn.device}: the broker does not allow QoS 1"))
             return
         conn.sub_id = conn.take_id()
-        conn.wbuf += _subscribe_packet(conn.sub_id, conn.filters)
+        conn.wbuf += wire.subscribe_packet(conn.sub_id, conn.filters)
         conn.state = _WAIT_SUBACK
         self._dirty.add(conn)
 
     def _on_suback(self, conn: _Conn, buf, pos: int, end: int) -> None:
         if conn.state != _WAIT_SUBACK or end - pos < 3 or (buf[pos] << 8 | buf[pos + 1]) != conn.sub_id:
-            raise MqttViolation(f"{conn.device}: unexpected SUBACK")
-        props, pos = _read_properties(buf, pos + 2, end)
+            raise wire.MqttViolation(f"{conn.device}: unexpected SUBACK")
+        props, pos = wire.read_properties(buf, pos + 2, end)
         codes = bytes(buf[pos:end])
         if len(codes) != len(conn.filters):
-            raise MqttViolation(f"{conn.device}: SUBACK has {len(codes)} reason codes for "
+            raise wire.MqttViolation(f"{conn.device}: SUBACK has {len(codes)} reason codes for "
                                 f"{len(conn.filters)} topic filters")
-        refused = [f"{filter_}: {reason_name(code)}" for filter_, code in zip(conn.filters, codes)
-                   if code >= _FAILURE]
+        refused = [f"{filter_}: {wire.reason_name(code)}" for filter_, code in zip(conn.filters, codes)
+                   if code >= wire.FAILURE]
         if refused:
-            text = f" ({props[_PROP_REASON_STRING]})" if _PROP_REASON_STRING in props else ""
+            text = f" ({props[wire.PROP_REASON_STRING]})" if wire.PROP_REASON_STRING in props else ""
             self._fail_ready(ConnectionError(f"the broker refused subscriptions of {conn.device}: "
                                              f"{'; '.join(refused)}{text}"))
             return
@@ -819,13 +612,13 @@ class ClientPool:
 
     def _on_puback(self, conn: _Conn, buf, pos: int, end: int) -> None:
         if end - pos < 2:
-            raise MqttViolation(f"{conn.device}: short PUBACK")
+            raise wire.MqttViolation(f"{conn.device}: short PUBACK")
         packet_id = buf[pos] << 8 | buf[pos + 1]
         if (packet_id not in conn.in_use or packet_id == conn.sub_id and conn.state == _WAIT_SUBACK
                 or conn.backlog and any(queued == packet_id for queued, _ in conn.backlog)):
-            raise MqttViolation(f"{conn.device}: PUBACK for packet id {packet_id}, not in flight")
+            raise wire.MqttViolation(f"{conn.device}: PUBACK for packet id {packet_id}, not in flight")
         conn.in_use.remove(packet_id)
-        if end - pos > 2 and buf[pos + 2] >= _FAILURE:
+        if end - pos > 2 and buf[pos + 2] >= wire.FAILURE:
             self.publish_errors[buf[pos + 2]] += 1
         if conn.backlog and len(conn.in_use) - len(conn.backlog) < conn.receive_max:
             conn.wbuf += conn.backlog.popleft()[1]
@@ -834,28 +627,28 @@ class ClientPool:
     def _on_publish(self, conn: _Conn, first: int, buf, pos: int, end: int) -> None:
         qos = (first >> 1) & 0x03
         if qos > 1:
-            raise MqttViolation(f"{conn.device}: a QoS {qos} PUBLISH on QoS 1 subscriptions")
+            raise wire.MqttViolation(f"{conn.device}: a QoS {qos} PUBLISH on QoS 1 subscriptions")
         topic_end = pos + 2 + (buf[pos] << 8 | buf[pos + 1])
         if topic_end + (2 if qos else 0) >= end:
-            raise MqttViolation(f"{conn.device}: malformed PUBLISH (topic past the packet's end)")
+            raise wire.MqttViolation(f"{conn.device}: malformed PUBLISH (topic past the packet's end)")
         topic = buf[pos + 2:topic_end]
         pos = topic_end
         if qos:
             pos += 2
             if buf[pos - 2] == 0 == buf[pos - 1]:
-                raise MqttViolation(f"{conn.device}: PUBLISH with packet id 0")
-            conn.wbuf += bytes((_PUBACK, 2, buf[pos - 2], buf[pos - 1]))   # reason omitted: success
+                raise wire.MqttViolation(f"{conn.device}: PUBLISH with packet id 0")
+            conn.wbuf += bytes((wire.PUBACK, 2, buf[pos - 2], buf[pos - 1]))   # reason omitted: success
             self._dirty.add(conn)
         byte = buf[pos]
         if byte < 0x80:
             stop = pos + 1 + byte
-            correlation = _skip_publish_properties(buf, pos + 1, stop) if byte else None
+            correlation = wire.skip_publish_properties(buf, pos + 1, stop) if byte else None
         else:
-            length, pos = _read_varint(buf, pos, end)
+            length, pos = wire.read_varint(buf, pos, end)
             stop = pos + length
-            correlation = _skip_publish_properties(buf, pos, stop)
+            correlation = wire.skip_publish_properties(buf, pos, stop)
         if stop > end or not topic:
-            raise MqttViolation(f"{conn.device}: malformed PUBLISH (empty topic or fields past its end)")
+            raise wire.MqttViolation(f"{conn.device}: malformed PUBLISH (empty topic or fields past its end)")
         payload = bytes(buf[stop:end])
         received = time.perf_counter()
         if topic == conn.reply_topic:
@@ -893,7 +686,7 @@ class ClientPool:
                     self._lost(conn, f"no PINGRESP within the {conn.keepalive} s keepalive")
             elif now - conn.last_sent >= _PING_AT * conn.keepalive:
                 conn.ping_sent = now
-                conn.wbuf += _PINGREQ_PACKET
+                conn.wbuf += wire.PINGREQ_PACKET
                 self._dirty.add(conn)
 
     def _begin_stop(self, grace: float) -> None:
@@ -907,7 +700,7 @@ class ClientPool:
                 continue
             conn.state = _CLOSING
             conn.backlog.clear()
-            conn.wbuf += _DISCONNECT_PACKET
+            conn.wbuf += wire.DISCONNECT_PACKET
             self._dirty.add(conn)
 
     def _flush_writes(self) -> None:
