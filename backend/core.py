@@ -9,7 +9,6 @@ order and never goes backwards.
 from __future__ import annotations
 
 import logging
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -159,10 +158,7 @@ class RequestExecutor:
                 log.exception("a batch of %d requests could not be committed", len(batch))
                 replies = [internal_error(request.id) for _, request in batch]
                 refreshes, publications = {}, []
-            self.publisher.publish(final_states(publications))
-            # Let paho's network thread take the GIL and send the call event now, before
-            # this thread computes the states (~0.5 ms of Python it would otherwise wait behind).
-            time.sleep(0)
+            self.publisher.publish(final_states(publications))   # written to the socket as published
             if refreshes:
                 self.publisher.publish(final_states(self._refreshed(refreshes.values())))
             if answer is not None:

@@ -9,7 +9,7 @@ than 2N client threads fighting for the GIL.  Each wall takes ``time.perf_counte
 pool hands it the parsed message (on the loop thread) and does nothing else there; payloads are
 decoded (``protocol.codec.decode(CallEvent, ...)``) and checked afterwards.  With
 ``--bus-walls`` the walls are ``protocol.client.MqttBus`` instances instead (the wall's real
-client code: paho network thread + the bus worker-thread hop before the handler takes its
+client code: its network thread + the bus worker-thread hop before the handler takes its
 timestamp), for comparison.
 
 For each call the keypad sends the request (the press: timestamped on the loop thread as it is
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return (f"p50 {percentile(values, 50):.2f} ms, p99 {percentile(values, 99):.2f} ms, "
                 f"max {max(values):.2f} ms")
 
-    kind = ("walls as MqttBus: a paho thread + worker hop each" if args.bus_walls
+    kind = ("walls as MqttBus: a network thread + worker hop each" if args.bus_walls
             else "walls on one load-generator thread")
     print(f"window.call_next -> events/call at {args.walls} walls, {args.calls} calls, over MQTT ({kind})")
     print(f"  press -> wall:   {figures(press_to_wall)} ({len(press_to_wall):,} wall receipts)")

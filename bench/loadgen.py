@@ -111,7 +111,7 @@ from protocol.codec import decode, encode, error_of
 from protocol.connection import BrokerSettings
 from protocol.models import Reply, Request
 
-import mqttwire as wire  # noqa: E402  (bench/ is on the path: the benches run from it)
+from protocol import wire  # noqa: E402
 
 
 class MessageInfo(NamedTuple):

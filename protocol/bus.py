@@ -203,6 +203,10 @@ class BaseBus:
         self._connect_callbacks: list[Callable[[], None]] = []
         self._disconnect_callbacks: list[Callable[[], None]] = []
         self.connected = threading.Event()
+        # Subscribing and resubscribing after a connect exclude each other: a filter added
+        # while the worker resubscribes is either among those resubscribed or sent by subscribe().
+        self._subscriptions_lock = threading.Lock()
+        self._subscribed = False
 
     # -- to implement -------------------------------------------------------------
     max_payload: int
@@ -233,8 +237,9 @@ class BaseBus:
         *inline*: on the receiving thread, not the worker (see :class:`Dispatcher`);
         such a handler must never block.
         """
-        if self._dispatcher.add(filter_, handler, inline=inline) and self.connected.is_set():
-            self._subscribe(filter_)
+        with self._subscriptions_lock:
+            if self._dispatcher.add(filter_, handler, inline=inline) and self._subscribed:
+                self._subscribe(filter_)
 
     def on_connect(self, callback: Callable[[], None]) -> None:
         """Run *callback* on the worker thread after every (re)connect and resubscribe."""
@@ -320,6 +325,8 @@ class BaseBus:
 
     def _disconnected(self) -> None:
         """Called on the worker thread when the connection is lost."""
+        with self._subscriptions_lock:
+            self._subscribed = False
         for callback in list(self._disconnect_callbacks):
             try:
                 callback()
@@ -328,8 +335,10 @@ class BaseBus:
 
     def _connected(self) -> None:
         """Called on the worker thread once connected: resubscribe, then callbacks."""
-        for filter_ in self._dispatcher.filters():
-            self._subscribe(filter_)
+        with self._subscriptions_lock:
+            for filter_ in self._dispatcher.filters():
+                self._subscribe(filter_)
+            self._subscribed = True
         self.connected.set()
         for callback in list(self._connect_callbacks):
             try:

@@ -15,7 +15,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from protocol import PayloadTooLarge, decode, decode_request, reply_ok
-from protocol.client import MqttBus, PublishProperties
+from protocol.client import MqttBus
 from protocol.models import Announcement, Announcements, DeviceStatus, Request
 from tests.support.mqtt import RawClient, unique
 
@@ -72,7 +72,7 @@ def test_oversize_publish_is_refused_with_a_clear_error(broker):
 
 DEVICE_SCRIPT = textwrap.dedent("""
     import sys, time
-    from protocol.client import MqttBus, PublishProperties
+    from protocol.client import MqttBus
     from protocol.connection import BrokerSettings
     settings = BrokerSettings(host="127.0.0.1", port=int(sys.argv[1]), username="kiosk-1",
                               password=sys.argv[2], will_delay_s=1)
@@ -119,25 +119,3 @@ def test_reconnect_resubscribes_and_reruns_on_connect(own_broker):
                             retain=True)
         message = received.get(timeout=10)
         assert message.topic.endswith("/calls/recent")
-
-
-@pytest.mark.parametrize("expiry, response_topic, correlation", [
-    (30, "hall/demo/devices/kiosk-01/replies", b"r" * 32),
-    (60, None, None),
-    (None, None, b"x" * 200),           # a length over 127: two bytes of variable length
-    (None, "主题/回复", None),           # UTF-8 beyond ASCII
-])
-def test_publish_properties_pack_as_paho_does(expiry, response_topic, correlation):
-    reference = Properties(PacketTypes.PUBLISH)
-    if expiry is not None:
-        reference.MessageExpiryInterval = expiry
-    if response_topic:
-        reference.ResponseTopic = response_topic
-    if correlation:
-        reference.CorrelationData = correlation
-    packed = PublishProperties(expiry, response_topic, correlation).pack()
-    assert packed == reference.pack()
-    # and paho reads back what we packed
-    decoded = Properties(PacketTypes.PUBLISH)
-    decoded.unpack(packed)
-    assert getattr(decoded, "CorrelationData", None) == correlation

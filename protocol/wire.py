@@ -1,13 +1,15 @@
-"""The MQTT 5 wire format the bench's load generator speaks (bench/loadgen.py): packet types,
-property identifiers and their value types, reason names, and the few encoders and decoders
-it needs.  A bench tool, not product code (the product speaks MQTT through paho in
-protocol/client.py).
+"""The MQTT 5 wire format: packet types, property identifiers and their value types, reason
+names, and the encoders and decoders of the packets the hall speaks.
+
+Pure functions on bytes, no sockets: :mod:`protocol.client` (every node's connection) and the
+bench's load generator (bench/loadgen.py) are built on them; tests/protocol/test_wire.py checks
+them against the MQTT 5 specification's examples and against paho's encoder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 FAILURE = 0x80  # MQTT v5 reason codes at or above this are failures
 
@@ -16,9 +18,12 @@ CONNECT, CONNACK, PUBLISH_QOS1, PUBACK = 0x10, 0x20, 0x32, 0x40
 SUBSCRIBE, SUBACK, PINGREQ, PINGRESP, DISCONNECT = 0x82, 0x90, 0xC0, 0xD0, 0xE0
 PINGREQ_PACKET = b"\xc0\x00"
 DISCONNECT_PACKET = b"\xe0\x00"   # reason 0x00 normal disconnection, no properties
+PUBLISH = 0x30            # | 0x08 DUP, | QoS << 1, | 0x01 RETAIN
+DUP, RETAIN = 0x08, 0x01
 
 # MQTT v5 property identifiers (the ones used by name here) and every property's value type.
 PROP_EXPIRY, PROP_RESPONSE_TOPIC, PROP_CORRELATION = 0x02, 0x08, 0x09
+PROP_SESSION_EXPIRY, PROP_WILL_DELAY = 0x11, 0x18
 PROP_SERVER_KEEP_ALIVE, PROP_REASON_STRING, PROP_RECEIVE_MAXIMUM = 0x13, 0x1F, 0x21
 PROP_TOPIC_ALIAS, PROP_MAXIMUM_QOS, PROP_MAXIMUM_PACKET_SIZE = 0x23, 0x24, 0x27
 BYTE, TWO, FOUR, VARINT, STRING, BINARY, PAIR = range(7)
@@ -75,7 +80,7 @@ def reason_name(code: int) -> str:
 
 
 class MqttViolation(Exception):
-    """The broker sent something MQTT 5 (or this minimal client) does not allow; stops the loop."""
+    """The broker sent something MQTT 5 (or this client) does not allow: the connection is dropped."""
 
 
 # -- encoding --------------------------------------------------------------------------------------
@@ -110,11 +115,64 @@ def packet(first: int, body: bytes) -> bytes:
     return bytes((first,)) + varint(len(body)) + body
 
 
-def connect_packet(client_id: str, username: str, password: str, keepalive: int) -> bytes:
-    flags = 0x02 | 0x80 | 0x40    # clean start, user name, password
-    body = (string("MQTT") + bytes((5, flags)) + keepalive.to_bytes(2, "big") + b"\x00"  # no properties
-            + string(client_id) + string(username) + binary(password.encode("utf-8")))
+def connect_packet(client_id: str, username: str, password: str, keepalive: int, *,
+                   clean_start: bool = True, session_expiry: int = 0, will: Will | None = None) -> bytes:
+    """CONNECT, protocol level 5; a user name and password when *username* is set.
+
+    *session_expiry* > 0 asks the broker to keep the session (subscriptions and QoS 1 messages)
+    that many seconds after the connection is lost; *will* is published by the broker when the
+    connection dies without a DISCONNECT (after its delay).
+    """
+    flags = 0x02 if clean_start else 0x00
+    if username:
+        flags |= 0x80 | 0x40
+    if will is not None:
+        flags |= 0x04 | (1 << 3) | (0x20 if will.retain else 0)   # will, will QoS 1, will retain
+    props = (bytes((PROP_SESSION_EXPIRY,)) + session_expiry.to_bytes(4, "big")) if session_expiry else b""
+    body = (string("MQTT") + bytes((5, flags)) + keepalive.to_bytes(2, "big") + varint(len(props)) + props
+            + string(client_id))
+    if will is not None:
+        will_props = (bytes((PROP_WILL_DELAY,)) + will.delay.to_bytes(4, "big")) if will.delay else b""
+        body += varint(len(will_props)) + will_props + string(will.topic) + binary(will.payload)
+    if username:
+        body += string(username) + binary(password.encode("utf-8"))
     return packet(CONNECT, body)
+
+
+class Will(NamedTuple):
+    """The message the broker publishes (QoS 1) for a client whose connection died."""
+
+    topic: str
+    payload: bytes
+    retain: bool = True
+    delay: int = 0       # Will Delay Interval, seconds: a quick reconnect cancels it
+
+
+def publish_properties(expiry: int | None = None, response_topic: str | None = None,
+                       correlation: bytes | None = None) -> bytes:
+    """The properties of an outgoing PUBLISH, their length first."""
+    body = b""
+    if expiry is not None:
+        body += bytes((PROP_EXPIRY,)) + expiry.to_bytes(4, "big")
+    if response_topic:
+        body += bytes((PROP_RESPONSE_TOPIC,)) + string(response_topic)
+    if correlation:
+        body += bytes((PROP_CORRELATION,)) + binary(correlation)
+    return varint(len(body)) + body
+
+
+def publish_packet(topic: bytes, packet_id: int, payload: bytes, properties: bytes = b"\x00", *,
+                   retain: bool = False, dup: bool = False) -> bytes:
+    """A QoS 1 PUBLISH; *topic* already a length-prefixed UTF-8 string (:func:`string`),
+    *properties* already packed (:func:`publish_properties`)."""
+    first = PUBLISH_QOS1 | (RETAIN if retain else 0) | (DUP if dup else 0)
+    remaining = len(topic) + 2 + len(properties) + len(payload)
+    return b"".join((bytes((first,)), varint(remaining), topic, packet_id.to_bytes(2, "big"), properties, payload))
+
+
+def puback_packet(packet_id: int) -> bytes:
+    """PUBACK, success (the reason code and properties omitted, as MQTT 5 allows)."""
+    return bytes((PUBACK, 2, packet_id >> 8, packet_id & 0xFF))
 
 
 def subscribe_packet(packet_id: int, filters: Sequence[str]) -> bytes:
@@ -217,3 +275,80 @@ def skip_publish_properties(buf, pos: int, stop: int) -> bytes | None:
     if pos != stop:
         raise MqttViolation("a PUBLISH property runs past the properties' length")
     return correlation
+
+
+def packet_at(buf, pos: int, limit: int) -> tuple[int, int, int] | None:
+    """(first byte, body start, body end) of the packet at *pos*, or None while it is incomplete."""
+    if limit - pos < 2:
+        return None
+    first = buf[pos]
+    i = pos + 1
+    byte = buf[i]
+    length = byte & 0x7F
+    shift = 7
+    while byte & 0x80:
+        i += 1
+        if i >= limit:
+            return None
+        if shift > 21:
+            raise MqttViolation("remaining length longer than 4 bytes")
+        byte = buf[i]
+        length |= (byte & 0x7F) << shift
+        shift += 7
+    end = i + 1 + length
+    return (first, i + 1, end) if end <= limit else None
+
+
+class Message(NamedTuple):
+    """An incoming PUBLISH."""
+
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    packet_id: int
+    response_topic: str | None
+    correlation: bytes | None
+    expiry: int | None
+
+
+def read_publish(first: int, buf, pos: int, end: int) -> Message:
+    """Decode the PUBLISH whose body is ``buf[pos:end]`` (QoS 0 or 1; a Topic Alias is refused:
+    we announce no Topic Alias Maximum, so a broker must not send one)."""
+    qos = (first >> 1) & 0x03
+    if qos > 1:
+        raise MqttViolation(f"a QoS {qos} PUBLISH on QoS 1 subscriptions")
+    if end - pos < 3:
+        raise MqttViolation("short PUBLISH")
+    topic_end = pos + 2 + (buf[pos] << 8 | buf[pos + 1])
+    if topic_end + (2 if qos else 0) >= end or topic_end == pos + 2:
+        raise MqttViolation("malformed PUBLISH (empty topic or topic past the packet's end)")
+    topic = str(buf[pos + 2:topic_end], "utf-8")
+    pos = topic_end
+    packet_id = 0
+    if qos:
+        packet_id = buf[pos] << 8 | buf[pos + 1]
+        pos += 2
+        if not packet_id:
+            raise MqttViolation("PUBLISH with packet id 0")
+    response_topic = correlation = expiry = None
+    if buf[pos] == 0:
+        stop = pos + 1
+    else:
+        props, stop = read_properties(buf, pos, end)
+        if PROP_TOPIC_ALIAS in props:
+            raise MqttViolation("a Topic Alias in a PUBLISH (none was allowed)")
+        response_topic = props.get(PROP_RESPONSE_TOPIC)
+        correlation = props.get(PROP_CORRELATION)
+        expiry = props.get(PROP_EXPIRY)
+    return Message(topic, bytes(buf[stop:end]), qos, bool(first & RETAIN), packet_id, response_topic,
+                   correlation, expiry)
+
+
+def reason_of(buf, pos: int, end: int) -> tuple[int, str]:
+    """The reason code at *pos* (0 when absent) and the Reason String property after it, if any
+    (DISCONNECT, CONNACK after its flags, PUBACK after its packet id)."""
+    if pos >= end:
+        return 0, ""
+    text = read_properties(buf, pos + 1, end)[0].get(PROP_REASON_STRING, "") if end - pos > 1 else ""
+    return buf[pos], text
