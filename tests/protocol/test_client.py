@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -16,6 +17,7 @@ from paho.mqtt.properties import Properties
 
 from protocol import PayloadTooLarge, decode, decode_request, reply_ok
 from protocol.client import MqttBus
+from protocol.connection import IN_FLIGHT
 from protocol.models import Announcement, Announcements, DeviceStatus, Request
 from tests.support.mqtt import RawClient, unique
 
@@ -119,3 +121,56 @@ def test_reconnect_resubscribes_and_reruns_on_connect(own_broker):
                             retain=True)
         message = received.get(timeout=10)
         assert message.topic.endswith("/calls/recent")
+
+
+def test_publishes_beyond_the_in_flight_window_all_arrive_in_order(broker):
+    count = IN_FLIGHT * 5   # most of them wait for acknowledgements of the earlier ones
+    topic = f"hall/{broker.hall}/alerts/order"
+    # (the broker forces client id = user name: the watching wall and the backend are two users)
+    with RawClient.for_settings(broker.settings("wall-1")) as watch:
+        watch.subscribe(topic)
+        with MqttBus(broker.settings("backend"), broker.hall) as bus:
+            assert bus.wait_connected()
+            for index in range(count):
+                bus.publish(topic, json.dumps({"v": 1, "i": index}).encode())
+            watch.expect(topic, timeout=10, where=lambda m: json.loads(m.payload)["i"] == count - 1)
+        assert [json.loads(m.payload)["i"] for m in watch.received(topic)] == list(range(count))
+
+
+def test_a_publish_while_the_broker_is_down_goes_out_after_the_reconnect(own_broker):
+    connects, disconnects = queue.Queue(), queue.Queue()
+    bus = MqttBus(own_broker.settings("backend"), own_broker.hall)
+    bus.on_connect(lambda: connects.put(1))
+    bus.on_disconnect(lambda: disconnects.put(1))
+    topic = f"hall/{own_broker.hall}/alerts/kept"
+    with bus:
+        assert connects.get(timeout=10)
+        own_broker.stop()
+        assert disconnects.get(timeout=10)
+        bus.publish(topic, b'{"v":1,"kept":true}', retain=True)   # waits for the connection
+        own_broker.start()
+        assert connects.get(timeout=20)
+        with RawClient.for_settings(own_broker.settings("wall-1")) as watch:
+            watch.subscribe(topic)
+            assert watch.expect(topic, timeout=10).payload == b'{"v":1,"kept":true}'
+
+
+def test_a_wrong_password_is_reported_and_never_connects(broker, caplog):
+    bus = MqttBus(replace(broker.settings("wall-1"), password="wrong"), broker.hall, device="wall-1")
+    with bus:
+        assert not bus.wait_connected(2)
+    assert "broker refused wall-1" in caplog.text
+
+
+def test_keepalive_holds_an_idle_connection(broker):
+    # Mosquitto drops a client silent for 1.5 keepalives: the bus must ping on its own.
+    lost = threading.Event()
+    got = queue.Queue()
+    bus = MqttBus(replace(broker.settings("wall-1"), keepalive=1), broker.hall, device="wall-1")
+    bus.on_disconnect(lost.set)
+    with bus:
+        assert bus.wait_connected()
+        assert not lost.wait(3.5)
+        bus.subscribe(bus.topics.device_status("wall-1"), got.put)
+        bus.publish(bus.topics.device_status("wall-1"), DeviceStatus(status="online"), retain=True)
+        assert got.get(timeout=5)
