@@ -23,10 +23,17 @@ class CatalogCache:
         self._queues: dict[str, Queue] = {}
         self._windows: dict[str, Window] = {}
         self._items: dict[str, Item | None] = {}
+        self._last: tuple[object, DbCatalog] | None = None   # (transaction, its view)
 
     def view(self, conn: Connection) -> "DbCatalog":
+        """The catalog as of *conn*'s transaction (its version is read once per transaction:
+        a batch of requests shares one)."""
         from backend.catalog import store  # the catalog package owns these tables
 
+        transaction = conn.get_transaction()
+        last = self._last
+        if last is not None and transaction is not None and last[0] is transaction:
+            return last[1]
         version = store.catalog_version(conn)
         with self._lock:
             if version != self._version:
@@ -34,7 +41,10 @@ class CatalogCache:
                 self._windows = {w.id: w for w in store.list_windows(conn)}
                 self._items = {}
                 self._version = version
-            return DbCatalog(conn, version, self._queues, self._windows, self._items, self._lock)
+            view = DbCatalog(conn, version, self._queues, self._windows, self._items, self._lock)
+        if transaction is not None:
+            self._last = (transaction, view)
+        return view
 
 
 class DbCatalog:

@@ -14,7 +14,7 @@ from datetime import date
 from protocol.models import Item, Queue, Window
 
 from .domain import (WAITING_STATES, Appointment, AuditEntry, CallRecord, Evaluation, QueueSnapshot, Ticket,
-                     TicketState, WindowEvent, WindowRuntime)
+                     TicketState, WindowEvent, WindowRuntime, WindowStatus)
 
 
 class StaticCatalog:
@@ -140,6 +140,9 @@ class MemoryRepo:
 
     def window_runtimes(self) -> dict[str, WindowRuntime]:
         return {key: copy.copy(value) for key, value in self.windows.items()}
+
+    def window_statuses(self) -> dict[str, WindowStatus]:
+        return {key: value.status for key, value in self.windows.items()}
 
     def suspension(self, queue: str) -> str | None:
         return self.suspended.get(queue)

@@ -320,8 +320,8 @@ class SqlRepo:
 
     # -- windows --------------------------------------------------------------------
     def get_window(self, window_id: str) -> WindowRuntime:
-        runtime = self.window_runtimes().get(window_id)
-        return runtime if runtime is not None else WindowRuntime(window_id)
+        runtime = self._runtimes().get(window_id)
+        return WindowRuntime(**vars(runtime)) if runtime is not None else WindowRuntime(window_id)
 
     def save_window(self, runtime: WindowRuntime) -> None:
         self._changed()
@@ -332,8 +332,14 @@ class SqlRepo:
             updated_at=db_time(runtime.updated_at)))
 
     def window_runtimes(self) -> dict[str, WindowRuntime]:
-        runtimes = self._remember("runtimes", lambda: {row[0]: _runtime(row) for row in self._run(_Q.runtimes)})
-        return {key: WindowRuntime(**vars(value)) for key, value in runtimes.items()}  # callers may change them
+        return {key: WindowRuntime(**vars(value)) for key, value in self._runtimes().items()}  # callers may change them
+
+    def window_statuses(self) -> dict[str, WindowStatus]:
+        return {key: value.status for key, value in self._runtimes().items()}
+
+    def _runtimes(self) -> dict[str, WindowRuntime]:
+        """Every window's runtime as read (shared: never changed in place)."""
+        return self._remember("runtimes", lambda: {row[0]: _runtime(row) for row in self._run(_Q.runtimes)})
 
     # -- logs -----------------------------------------------------------------------
     def add_audit(self, entry: AuditEntry) -> None:
