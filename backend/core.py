@@ -158,11 +158,12 @@ class RequestExecutor:
                 log.exception("a batch of %d requests could not be committed", len(batch))
                 replies = [internal_error(request.id) for _, request in batch]
                 refreshes, publications = {}, []
-            self.publisher.publish(final_states(publications))   # written to the socket as published
-            if refreshes:
-                self.publisher.publish(final_states(self._refreshed(refreshes.values())))
-            if answer is not None:
-                answer(replies)
+            self.publisher.publish(final_states(publications))   # the call event: on the wire at once
+            states = final_states(self._refreshed(refreshes.values())) if refreshes else []
+            with self.publisher.corked():   # the states and the replies in one write
+                self.publisher.publish(states)
+                if answer is not None:
+                    answer(replies)
             return replies
 
     @contextmanager

@@ -50,6 +50,10 @@ class Publisher:
                 except ProtocolError as exc:  # oversize: never sent, never loops
                     log.error("not publishing %s: %s", pub.topic, exc)
 
+    def corked(self):
+        """Publishes in the block go out together (:meth:`protocol.BaseBus.corked`)."""
+        return self.bus.corked()
+
     def republish_all(self) -> int:
         """Publish every provider's state; returns how many messages went out."""
         count = 0

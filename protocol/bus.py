@@ -13,8 +13,9 @@ import queue
 import threading
 import uuid
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from .codec import check_size, decode, encode, error_of
 from .errors import ProtocolError
@@ -240,6 +241,15 @@ class BaseBus:
         with self._subscriptions_lock:
             if self._dispatcher.add(filter_, handler, inline=inline) and self._subscribed:
                 self._subscribe(filter_)
+
+    @contextmanager
+    def corked(self) -> Iterator[None]:
+        """Hold this bus's outgoing bytes until the block ends, then send them together.
+
+        For a burst published at once (a batch's states and replies): one write instead of
+        one per message.  Order is kept; a bus that sends nothing itself ignores it.
+        """
+        yield
 
     def on_connect(self, callback: Callable[[], None]) -> None:
         """Run *callback* on the worker thread after every (re)connect and resubscribe."""

@@ -28,6 +28,8 @@ import ssl
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
+from typing import Iterator
 
 from . import wire
 from .bus import BaseBus, Inbound
@@ -78,6 +80,7 @@ class MqttBus(BaseBus):
         self._waiting: deque[tuple[bytes, bytes, bytes, bool]] = deque()  # (topic, props, payload, retain)
         self._subscribing: set[int] = set()            # packet ids of SUBSCRIBEs awaiting their SUBACK
         self._last_id = 0
+        self._corks = 0                                 # > 0: hold _out (see corked())
         self._receive_max = IN_FLIGHT
         self._last_sent = 0.0
         # The network thread's own state.
@@ -144,6 +147,19 @@ class MqttBus(BaseBus):
         self.connected.clear()
         self._dispatcher.stop()
 
+    @contextmanager
+    def corked(self) -> Iterator[None]:
+        """Publishes in the block are written to the socket together when it ends (one send
+        for a batch's states and replies instead of one each; each send also gives up the GIL)."""
+        with self._lock:
+            self._corks += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._corks -= 1
+                self._write()
+
     # -- transport (any thread) ------------------------------------------------------
     def _subscribe(self, filter_: str) -> None:
         with self._lock:
@@ -181,7 +197,7 @@ class MqttBus(BaseBus):
     def _write(self) -> None:
         """Send what the socket takes now (under the lock); the network thread sends the rest."""
         sock = self._sock
-        if sock is None or not self._out:
+        if sock is None or not self._out or self._corks:
             return
         try:
             sent = sock.send(self._out)
@@ -323,7 +339,7 @@ class MqttBus(BaseBus):
             writing = False
             while self._running.is_set():
                 with self._lock:
-                    want = bool(self._out)
+                    want = bool(self._out) and not self._corks
                 if want != writing:
                     sel.modify(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if want else 0))
                     writing = want
