@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     walls = [f"wall-{i:02d}" for i in range(1, args.walls + 1)]
     devices = [("kiosk-01", "kiosk", ""), ("keypad-1", "keypad", "w1")] + [(w, "wall", "") for w in walls]
     log = WallLog(len(walls))
-    with running_hall(devices) as (broker, directory):
+    with running_hall(devices) as (broker, directory, _backend):
         disk = durable_commits_per_s(directory)
         pooled = ["kiosk-01", "keypad-1"] + ([] if args.bus_walls else walls)
         pool = ClientPool(HALL, [broker.settings(d) for d in pooled])

@@ -37,18 +37,21 @@ Target (issue 4): >= 2,000 tickets/s, p99 <= 10 ms.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import sys
 import time
 from collections import Counter
 from concurrent.futures import Future
+from typing import Callable
 
 from hallrig import (
     HALL,
     QUEUE_IDS,
     durable_commits_per_s,
     percentile,
+    process_cpu_s,
     running_hall,
     wait_for_backend,
 )
@@ -78,8 +81,9 @@ class Phase:
     """
 
     def __init__(self, pool: ClientPool, kiosks: int, seconds: float, *, rate: float | None,
-                 drain: float):
+                 drain: float, backend_cpu: Callable[[], float] = lambda: 0.0):
         self.pool, self.kiosks, self.seconds, self.rate, self.drain = pool, kiosks, seconds, rate, drain
+        self.backend_cpu = backend_cpu                           # the backend process's CPU seconds
         self.interval = kiosks / rate if rate else 0.0          # one kiosk's slot spacing
         self.next_slot = [0] * kiosks                            # open loop: next slot to send
         self.outstanding: list[tuple[str, float, float] | None] = [None] * kiosks  # id, slot, sent
@@ -112,6 +116,7 @@ class Phase:
     def start(self, future: Future) -> None:
         self.future = future
         self.cpu_start, self.stray_before = self.pool.loop_cpu_s(), self.pool.stray_replies
+        self.backend_start = self.backend_cpu()
         self.t0 = time.perf_counter() + LEAD_S
         self.t_end = self.t0 + self.seconds
         self.pool.call_at(self.t_end, self._close)
@@ -196,6 +201,7 @@ class Phase:
     def _maybe_finish(self) -> None:
         if self.closed and all(o is None for o in self.outstanding) and not self.future.done():
             self.cpu_s = self.pool.loop_cpu_s() - self.cpu_start
+            self.backend_cpu_s = self.backend_cpu() - self.backend_start
             self.stray = self.pool.stray_replies - self.stray_before
             self.future.set_result(self)
 
@@ -245,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
 
     kiosks = [f"kiosk-{i:02d}" for i in range(1, args.clients + 1)]
     devices = [(k, "kiosk", "") for k in kiosks]
-    with running_hall(devices) as (broker, directory):
+    with running_hall(devices) as (broker, directory, backend):
+        backend_cpu = functools.partial(process_cpu_s, backend)
         disk = durable_commits_per_s(directory)
         pool = ClientPool(HALL, [broker.settings(k) for k in kiosks]).start()
         try:
@@ -254,10 +261,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.warmup > 0:
                 pool.run(Phase(pool, len(kiosks), args.warmup, rate=None, drain=args.drain).start,
                          timeout=args.warmup + args.drain + 10)
-            open_loop: Phase = pool.run(Phase(pool, len(kiosks), args.seconds, rate=args.rate,
-                                              drain=args.drain).start, timeout=bound)
-            closed: Phase = pool.run(Phase(pool, len(kiosks), args.seconds, rate=None,
-                                           drain=args.drain).start, timeout=bound)
+            open_loop: Phase = pool.run(Phase(pool, len(kiosks), args.seconds, rate=args.rate, drain=args.drain,
+                                              backend_cpu=backend_cpu).start, timeout=bound)
+            closed: Phase = pool.run(Phase(pool, len(kiosks), args.seconds, rate=None, drain=args.drain,
+                                           backend_cpu=backend_cpu).start, timeout=bound)
         finally:
             pool.stop()
         load = os.getloadavg()[0]
@@ -288,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
           f"open loop, {closed.cpu_s / closed.elapsed:.0%} in the closed loop "
           f"({closed.cpu_s / max(closed.sent, 1) * 1e6:,.0f} us per request); lost connections: {pool.disconnects}, "
           f"publishes refused by the broker: {sum(pool.publish_errors.values())}")
+    for name, phase in (("open", open_loop), ("closed", closed)):
+        print(f"  backend ({name} loop): {phase.backend_cpu_s / phase.elapsed:.0%} of a core, "
+              f"{phase.backend_cpu_s / max(phase.replies, 1) * 1e6:,.0f} us of CPU per ticket (its whole process: "
+              "request thread, network thread, kernel time of its sends and commits)")
     print(f"  context: this disk did {disk:,.0f} bare durable SQLite commits/s just before the run; "
           f"load average {load:.1f} on {os.cpu_count()} cores")
     print("  target:  >= 2,000 tickets/s, p99 <= 10 ms (issue 4)")

@@ -58,9 +58,19 @@ def prepare(directory: Path, devices: list[tuple[str, str, str]]) -> BackendSett
     return settings
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process *pid* has used so far (Linux /proc); 0.0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
+
+
 @contextmanager
 def running_hall(devices: list[tuple[str, str, str]]):
-    """Yield (broker, data directory) with the backend process running; everything stopped after."""
+    """Yield (broker, data directory, backend's pid) with the backend process running; everything
+    stopped after."""
     with tempfile.TemporaryDirectory(prefix="hall-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         directory = Path(tmp)
         broker = Broker.provision(directory / "broker", devices=devices, hall=HALL).start()
@@ -79,7 +89,7 @@ def running_hall(devices: list[tuple[str, str, str]]):
                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            yield broker, directory
+            yield broker, directory, proc.pid
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
