@@ -189,7 +189,12 @@ class SqlRepo:
         return self._memo[key]
 
     def _changed(self) -> None:
+        """A ticket, a counter or a call was written: forget what was read about the lines.
+        The window runtimes stay (only :meth:`save_window` changes them, and keeps them current)."""
+        runtimes = self._memo.get("runtimes")
         self._memo.clear()
+        if runtimes is not None:
+            self._memo["runtimes"] = runtimes
 
     # -- the day and the counters ---------------------------------------------------
     def day_marker(self) -> date | None:
@@ -324,12 +329,13 @@ class SqlRepo:
         return WindowRuntime(**vars(runtime)) if runtime is not None else WindowRuntime(window_id)
 
     def save_window(self, runtime: WindowRuntime) -> None:
-        self._changed()
-        self._run(_Q.save_window, dict(
-            window=runtime.id, status=runtime.status.value, staff=runtime.staff, staff_name=runtime.staff_name,
-            staff_post=runtime.staff_post, ticket=runtime.ticket, streak=runtime.streak,
-            awaiting_evaluation=runtime.awaiting_evaluation, day=db_day(runtime.day),
-            updated_at=db_time(runtime.updated_at)))
+        row = (runtime.id, runtime.status.value, runtime.staff, runtime.staff_name, runtime.staff_post,
+               runtime.ticket, runtime.streak, runtime.awaiting_evaluation, db_day(runtime.day),
+               db_time(runtime.updated_at))
+        self._run(_Q.save_window, dict(zip(_RUNTIME_COLUMNS, row)))
+        runtimes = self._memo.get("runtimes")
+        if runtimes is not None:   # as it would be read back
+            runtimes[runtime.id] = _runtime(row)
 
     def window_runtimes(self) -> dict[str, WindowRuntime]:
         return {key: WindowRuntime(**vars(value)) for key, value in self._runtimes().items()}  # callers may change them
