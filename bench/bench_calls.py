@@ -37,6 +37,7 @@ import time
 
 from hallrig import (
     HALL,
+    StealMeter,
     durable_commits_per_s,
     percentile,
     running_hall,
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.calls + WARMUP_CALLS):
                 kiosk.call(request("ticket.issue", queue="qa"), timeout=10)
             keypad.call(request("window.resume"), timeout=10)
+            steal = StealMeter()
 
             press_to_wall: list[float] = []
             press_to_readable: list[float] = []   # pool walls: until the loop saw the socket readable
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             pool.stop()
             for bus in bus_walls:
                 bus.stop()
+        stolen = steal.share()
         load = os.getloadavg()[0]
     def figures(values: list[float]) -> str:
         return (f"p50 {percentile(values, 50):.2f} ms, p99 {percentile(values, 99):.2f} ms, "
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  backend -> wall: p50 {percentile(backend_to_wall, 50):.2f} ms, "
           f"p99 {percentile(backend_to_wall, 99):.2f} ms (from the call's timestamp: commit + fan-out)")
     print(f"  context: this disk did {disk:,.0f} bare durable SQLite commits/s just before the run; "
-          f"load average {load:.1f} on {os.cpu_count()} cores; lost connections: {pool.disconnects}, "
+          f"load average {load:.1f} on {os.cpu_count()} cores; CPU steal {stolen:.0%}; lost connections: {pool.disconnects}, "
           f"publishes refused by the broker: {sum(pool.publish_errors.values())}")
     print("  target:  p99 <= 5 ms (issue 4)")
     print(f"  reproduce: python bench/bench_calls.py --walls {args.walls} --calls {args.calls}"

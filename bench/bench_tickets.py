@@ -50,6 +50,7 @@ from hallrig import (
     HALL,
     QUEUE_IDS,
     durable_commits_per_s,
+    StealMeter,
     percentile,
     process_cpu_s,
     running_hall,
@@ -261,10 +262,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.warmup > 0:
                 pool.run(Phase(pool, len(kiosks), args.warmup, rate=None, drain=args.drain).start,
                          timeout=args.warmup + args.drain + 10)
+            steal = StealMeter()
             open_loop: Phase = pool.run(Phase(pool, len(kiosks), args.seconds, rate=args.rate, drain=args.drain,
                                               backend_cpu=backend_cpu).start, timeout=bound)
             closed: Phase = pool.run(Phase(pool, len(kiosks), args.seconds, rate=None, drain=args.drain,
                                            backend_cpu=backend_cpu).start, timeout=bound)
+            stolen = steal.share()
         finally:
             pool.stop()
         load = os.getloadavg()[0]
@@ -300,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{phase.backend_cpu_s / max(phase.replies, 1) * 1e6:,.0f} us of CPU per ticket (its whole process: "
               "request thread, network thread, kernel time of its sends and commits)")
     print(f"  context: this disk did {disk:,.0f} bare durable SQLite commits/s just before the run; "
-          f"load average {load:.1f} on {os.cpu_count()} cores")
+          f"load average {load:.1f} on {os.cpu_count()} cores; the hypervisor took {stolen:.0%} of the CPU "
+          "time during the measured phases (steal)")
     print("  target:  >= 2,000 tickets/s, p99 <= 10 ms (issue 4)")
     print(f"  reproduce: python bench/bench_tickets.py --clients {args.clients} --seconds {args.seconds:g} "
           f"--rate {args.rate:g} --warmup {args.warmup:g} --drain {args.drain:g}")

@@ -67,6 +67,29 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
 
 
+class StealMeter:
+    """The share of CPU time the hypervisor took from this VM (``steal`` in /proc/stat) between
+    :meth:`start` and :meth:`share`: on a shared VM the figures move with it."""
+
+    def __init__(self):
+        self.start()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        try:
+            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+    def start(self) -> None:
+        self._steal, self._total = self._read()
+
+    def share(self) -> float:
+        steal, total = self._read()
+        return (steal - self._steal) / max(total - self._total, 1)
+
+
 @contextmanager
 def running_hall(devices: list[tuple[str, str, str]]):
     """Yield (broker, data directory, backend's pid) with the backend process running; everything
