@@ -40,7 +40,7 @@ packets.  The share of a core is therefore the figure to read: this client leave
 and the broker more than a core and a half of the two at 2,000 requests/s.
 
 The MQTT 5 subset spoken (anything else from the broker is a protocol violation,
-:class:`mqttwire.MqttViolation`, that stops the loop loudly):
+:class:`protocol.wire.MqttViolation`, that stops the loop loudly):
 
 * CONNECT: protocol "MQTT" level 5, clean start, keepalive (default 60 s; the broker's Server
   Keep Alive wins), username + password, client id = device id, no properties, no will.  A
@@ -519,25 +519,9 @@ class ClientPool:
     def _parse(self, conn: _Conn, buf: memoryview, limit: int) -> int:
         """Handle every complete packet in ``buf[:limit]``; return where the first incomplete one starts."""
         pos = 0
-        while limit - pos >= 2:
-            first = buf[pos]
-            i = pos + 1
-            byte = buf[i]
-            length = byte & 0x7F
-            shift = 7
-            while byte & 0x80:
-                i += 1
-                if i >= limit:
-                    return pos
-                if shift > 21:
-                    raise wire.MqttViolation(f"{conn.device}: remaining length longer than 4 bytes")
-                byte = buf[i]
-                length |= (byte & 0x7F) << shift
-                shift += 7
-            start = i + 1
-            end = start + length
-            if end > limit:
-                return pos
+        while (found := wire.packet_at(buf, pos, limit)) is not None:
+            first, start, end = found
+            length = end - start
             if first >> 4 == 3:
                 self._on_publish(conn, first, buf, start, end)
             elif first == wire.PUBACK:
@@ -549,10 +533,9 @@ class ClientPool:
             elif first == wire.SUBACK:
                 self._on_suback(conn, buf, start, end)
             elif first == wire.DISCONNECT:
-                reason = buf[start] if length else 0
-                props = wire.read_properties(buf, start + 1, end)[0] if length > 1 else {}
-                text = f" ({props[wire.PROP_REASON_STRING]})" if wire.PROP_REASON_STRING in props else ""
-                self._lost(conn, f"the broker disconnected it: {wire.reason_name(reason)}{text}")
+                reason, text = wire.reason_of(buf, start, end)
+                self._lost(conn, f"the broker disconnected it: {wire.reason_name(reason)}"
+                                 + (f" ({text})" if text else ""))
                 return end
             else:
                 raise wire.MqttViolation(f"{conn.device}: unexpected packet 0x{first:02X} ({length} bytes)")

@@ -115,6 +115,15 @@ def packet(first: int, body: bytes) -> bytes:
     return bytes((first,)) + varint(len(body)) + body
 
 
+class Will(NamedTuple):
+    """The message the broker publishes (QoS 1) for a client whose connection died."""
+
+    topic: str
+    payload: bytes
+    retain: bool = True
+    delay: int = 0       # Will Delay Interval, seconds: a quick reconnect cancels it
+
+
 def connect_packet(client_id: str, username: str, password: str, keepalive: int, *,
                    clean_start: bool = True, session_expiry: int = 0, will: Will | None = None) -> bytes:
     """CONNECT, protocol level 5; a user name and password when *username* is set.
@@ -137,15 +146,6 @@ def connect_packet(client_id: str, username: str, password: str, keepalive: int,
     if username:
         body += string(username) + binary(password.encode("utf-8"))
     return packet(CONNECT, body)
-
-
-class Will(NamedTuple):
-    """The message the broker publishes (QoS 1) for a client whose connection died."""
-
-    topic: str
-    payload: bytes
-    retain: bool = True
-    delay: int = 0       # Will Delay Interval, seconds: a quick reconnect cancels it
 
 
 def publish_properties(expiry: int | None = None, response_topic: str | None = None,
