@@ -18,7 +18,7 @@ from protocol import Inbound, ProtocolError
 from protocol.codec import decode_request, reply_error
 from protocol.models import Reply, Request
 
-from .core import RequestExecutor, internal_error
+from .core import Answer, RequestExecutor, internal_error
 from .registry import Actor, get_device
 
 log = logging.getLogger(__name__)
@@ -133,24 +133,26 @@ class BusService:
         self.batches += 1
         answered = False
 
-        def answer(replies: list[Reply]) -> None:
+        def answer(answers: list[Answer]) -> None:
             nonlocal answered
             answered = True
-            for (item, _), reply in zip(batch, replies):
-                self._answer(item.reply_topic, item.correlation, reply)
+            for (item, _), done in zip(batch, answers):
+                self._answer(item.reply_topic, item.correlation, done.reply, done.payload)
 
         try:
             self.executor.execute_batch([(actor, item.request) for item, actor in batch], answer=answer)
         except Exception:  # a bug outside the transaction: answer (once), log, keep serving
             log.exception("a batch of %d requests failed", len(batch))
             if not answered:
-                answer([internal_error(item.request.id) for item, _ in batch])
+                answer([Answer.of(internal_error(item.request.id)) for item, _ in batch])
 
-    def _answer(self, reply_topic: str, correlation: bytes, reply: Reply) -> None:
+    def _answer(self, reply_topic: str, correlation: bytes, reply: Reply, payload: bytes | None = None) -> None:
+        """Send *reply* (as *payload* when it is already encoded)."""
         if not reply.ok:
             log.info("reply on %s %s: %s", reply_topic, reply.request_id, reply.error.code if reply.error else "")
         try:
-            self.bus.publish(reply_topic, reply, retain=False, correlation=correlation)
+            self.bus.publish(reply_topic, reply if payload is None else payload, retain=False,
+                             correlation=correlation)
         except Exception:  # the device retries with the same id and gets the stored reply
             log.exception("could not send the reply on %s", reply_topic)
         self.handled += 1

@@ -12,7 +12,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
@@ -82,6 +82,17 @@ class Refresh(Protocol):
     def publications(self, conn: Connection) -> list[Publication]: ...
 
 
+class Answer(NamedTuple):
+    """A request's reply and its JSON: encoded once, stored, and sent as is."""
+
+    reply: Reply
+    payload: bytes
+
+    @classmethod
+    def of(cls, reply: Reply) -> "Answer":
+        return cls(reply, encode(reply))
+
+
 @dataclass
 class Outcome:
     result: BaseModel | dict | None = None
@@ -125,7 +136,7 @@ class RequestExecutor:
         return self.execute_batch([(actor, request)])[0]
 
     def execute_batch(self, batch: Sequence[tuple[Actor, Request]], *,
-                      answer: Callable[[list[Reply]], None] | None = None) -> list[Reply]:
+                      answer: Callable[[list[Answer]], None] | None = None) -> list[Reply]:
         """Run requests in one transaction: one durable commit for all of them (group commit).
 
         Each request is answered as if it ran alone: it runs in its own savepoint, a refused
@@ -135,19 +146,19 @@ class RequestExecutor:
 
         After the commit, in this order: the events (a call reaches the walls first), the
         retained states the batch changed, each computed once from the committed database
-        (:class:`Refresh`), then *answer* (the replies: a device that has its reply finds the
-        state it changed already retained).  All of it under the publisher's lock, so states
+        (:class:`Refresh`), then *answer* (the replies, each with its JSON as stored: a device
+        that has its reply finds the state it changed already retained).  All of it under the publisher's lock, so states
         go out in commit order.
         """
         with self.publisher.lock:
-            replies: list[Reply] = []
+            answers: list[Answer] = []
             publications: list[Publication] = []
             refreshes: dict[str, Refresh] = {}
             try:
                 with self._transaction() as conn:
                     for actor, request in batch:
-                        reply, outcome = self._execute_one(conn, actor, request)
-                        replies.append(reply)
+                        done, outcome = self._execute_one(conn, actor, request)
+                        answers.append(done)
                         if outcome is not None:
                             publications += outcome.publications
                             refresh = outcome.refresh
@@ -156,15 +167,15 @@ class RequestExecutor:
                                 refreshes[refresh.key] = earlier.merge(refresh) if earlier else refresh
             except Exception:
                 log.exception("a batch of %d requests could not be committed", len(batch))
-                replies = [internal_error(request.id) for _, request in batch]
+                answers = [Answer.of(internal_error(request.id)) for _, request in batch]
                 refreshes, publications = {}, []
             self.publisher.publish(final_states(publications))   # the call event: on the wire at once
             states = final_states(self._refreshed(refreshes.values())) if refreshes else []
             with self.publisher.corked():   # the states and the replies in one write
                 self.publisher.publish(states)
                 if answer is not None:
-                    answer(replies)
-            return replies
+                    answer(answers)
+            return [done.reply for done in answers]
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
@@ -207,10 +218,10 @@ class RequestExecutor:
             return []
         return publications
 
-    def _execute_one(self, conn: Connection, actor: Actor, request: Request) -> tuple[Reply, Outcome | None]:
+    def _execute_one(self, conn: Connection, actor: Actor, request: Request) -> tuple[Answer, Outcome | None]:
         stored = find_reply(conn, actor.id, request.id)
-        if stored is not None:
-            return Reply.model_validate_json(stored), None
+        if stored is not None:   # a retry: the original reply, byte for byte
+            return Answer(Reply.model_validate_json(stored), stored.encode("utf-8")), None
         now = self.clock()
         outcome: Outcome | None = None
         try:
@@ -225,9 +236,10 @@ class RequestExecutor:
             reply, outcome = reply_error(request.id, exc), None
         except Exception:  # a bug: its work is rolled back, nothing is stored, a retry runs it again
             log.exception("%s %s from %s failed", request.type, request.id, actor.id)
-            return internal_error(request.id), None
-        record_reply(conn, actor.id, request.id, request.type, encode(reply).decode("utf-8"), now)
-        return reply, outcome
+            return Answer.of(internal_error(request.id)), None
+        done = Answer.of(reply)
+        record_reply(conn, actor.id, request.id, request.type, done.payload.decode("utf-8"), now)
+        return done, outcome
 
     def publish_state(self, build: Callable[[Connection], list[Publication]]) -> None:
         """Compute publications from the database and publish them, in order with requests."""

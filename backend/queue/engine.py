@@ -10,7 +10,7 @@ naming the queues and windows whose published state changed.
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Callable
@@ -36,7 +36,7 @@ class Who:
 
 
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()   # 128 random bits, as a uuid4's hex (which cost 5x as much)
 
 
 def _reason_required(reason: str, what: str) -> str:

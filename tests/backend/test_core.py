@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -177,7 +178,9 @@ def test_a_batch_that_cannot_commit_answers_every_request_with_an_error(settings
     asks = [Request(id=f"c-{n}", type="ticket.issue", params={"queue": "A"}) for n in range(3)]
     answered = []
     replies = backend.executor.execute_batch([(KIOSK, ask) for ask in asks], answer=answered.extend)
-    assert [r.error.code for r in replies] == ["internal_error"] * 3 and answered == replies
+    assert [r.error.code for r in replies] == ["internal_error"] * 3
+    assert [done.reply for done in answered] == replies
+    assert [json.loads(done.payload)["error"]["code"] for done in answered] == ["internal_error"] * 3
     assert broker.published("#") == []  # nothing committed, nothing published
     monkeypatch.undo()
     assert backend.executor.execute(KIOSK, asks[0]).ok  # the retry runs it
@@ -207,7 +210,7 @@ def test_events_then_states_then_replies(settings):
     watcher = FakeBus(broker, settings.hall, client_id="watcher").start()
     watcher.subscribe(backend.executor.topics.alerts_all(), lambda m: order.append(m.topic.rsplit("/", 1)[1]))
     backend.executor.execute_batch([(KEYPAD, Request(id="e-1", type="window.call_next", params={}))],
-                                   answer=lambda replies: order.append("replies"))
+                                   answer=lambda answers: order.append("replies"))
     assert order == ["event", "state computed", "state", "replies"]
 
 
