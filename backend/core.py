@@ -144,16 +144,18 @@ class RequestExecutor:
         If the commit itself fails nothing happened, and every request is answered
         ``internal_error`` (a device retries with the same id).
 
-        After the commit, in this order: the events (a call reaches the walls first), the
-        retained states the batch changed, each computed once from the committed database
-        (:class:`Refresh`), then *answer* (the replies, each with its JSON as stored: a device
-        that has its reply finds the state it changed already retained).  All of it under the publisher's lock, so states
-        go out in commit order.
+        The retained states the batch changed are computed once, after its last request, in
+        its transaction (:class:`Refresh`): what goes out is what the commit makes durable.
+        After the commit, in this order: the events (a call reaches the walls first), those
+        states, then *answer* (the replies, each with its JSON as stored: a device that has its
+        reply finds the state it changed already retained).  All of it under the publisher's
+        lock, so states go out in commit order.
         """
         with self.publisher.lock:
             answers: list[Answer] = []
             publications: list[Publication] = []
             refreshes: dict[str, Refresh] = {}
+            states: list[Publication] = []
             try:
                 with self._transaction() as conn:
                     for actor, request in batch:
@@ -165,12 +167,12 @@ class RequestExecutor:
                             if refresh is not None:
                                 earlier = refreshes.get(refresh.key)
                                 refreshes[refresh.key] = earlier.merge(refresh) if earlier else refresh
+                    states = final_states(self._refreshed(conn, refreshes.values()))
             except Exception:
                 log.exception("a batch of %d requests could not be committed", len(batch))
                 answers = [Answer.of(internal_error(request.id)) for _, request in batch]
-                refreshes, publications = {}, []
+                states, publications = [], []
             self.publisher.publish(final_states(publications))   # the call event: on the wire at once
-            states = final_states(self._refreshed(refreshes.values())) if refreshes else []
             with self.publisher.corked():   # the states and the replies in one write
                 self.publisher.publish(states)
                 if answer is not None:
@@ -201,21 +203,17 @@ class RequestExecutor:
                 self._conn.close()
                 self._conn = None
 
-    def _refreshed(self, refreshes) -> list[Publication]:
-        """The states *refreshes* name, from the database as committed (warnings may be raised
-        or cleared on the way, hence a write transaction; it commits nothing otherwise)."""
+    @staticmethod
+    def _refreshed(conn: Connection, refreshes) -> list[Publication]:
+        """The states *refreshes* name, as the batch's transaction has them (warnings may be
+        raised or cleared on the way: written in the same transaction)."""
         publications: list[Publication] = []
-        try:
-            with self._transaction() as conn:
-                for refresh in refreshes:
-                    try:
-                        with savepoint(conn, "refresh"):
-                            publications += refresh.publications(conn)
-                    except Exception:  # a bug: the work stands; its state goes out with the next change
-                        log.exception("computing the state of %s failed", refresh.key)
-        except Exception:  # the database is busy or failing: the work is committed and answered all the same
-            log.exception("could not read the states after a commit; they go out with the next change")
-            return []
+        for refresh in refreshes:
+            try:
+                with savepoint(conn, "refresh"):
+                    publications += refresh.publications(conn)
+            except Exception:  # a bug: the work stands; its state goes out with the next change
+                log.exception("computing the state of %s failed", refresh.key)
         return publications
 
     def _execute_one(self, conn: Connection, actor: Actor, request: Request) -> tuple[Answer, Outcome | None]:

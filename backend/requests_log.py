@@ -11,11 +11,14 @@ from .db import UtcDateTime, db_time, dbapi, metadata
 
 processed_requests = sa.Table(
     "processed_requests", metadata,
-    sa.Column("device", sa.String(64), primary_key=True),
-    sa.Column("request_id", sa.String(64), primary_key=True),
+    sa.Column("device", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("reply", sa.Text, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),
+    # the request id first: ids are time-ordered (protocol.new_id), so a batch's rows share the
+    # index's last page (device first, each kiosk's rows sat on a page of their own)
+    sa.PrimaryKeyConstraint("request_id", "device"),
 )
 
 

@@ -10,12 +10,11 @@ naming the queues and windows whose published state changed.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Callable
 
-from protocol import ProtocolError
+from protocol import ProtocolError, new_id as _new_id
 from protocol.models import EVALUATION_LEVELS, POOR_LEVELS, Queue, WaitEstimate, Window
 
 from .domain import (AT_WINDOW, FOLLOWUP_PENDING, STATE_ZH, AuditEntry, CallRecord, Change, Evaluation, Ticket,
@@ -33,10 +32,6 @@ class Who:
 
     actor: str = ""
     staff: str = ""
-
-
-def _new_id() -> str:
-    return os.urandom(16).hex()   # 128 random bits, as a uuid4's hex (which cost 5x as much)
 
 
 def _reason_required(reason: str, what: str) -> str:

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
@@ -46,12 +46,33 @@ class QueueService:
         self.catalog_cache = CatalogCache()
         self._seen_version: int | None = None
         self._seen_ids: tuple[set[str], set[str]] = (set(), set())
+        self._batch: tuple[object, SqlRepo] | None = None   # (transaction, its repository)
 
     def catalog(self, conn: Connection):
         return self.catalog_factory(conn) if self.catalog_factory else self.catalog_cache.view(conn)
 
     def engine(self, conn: Connection) -> QueueEngine:
         return QueueEngine(SqlRepo(conn, self.catalog(conn)), self.settings.queue, self.tz)
+
+    @contextlib.contextmanager
+    def batch_engine(self, conn: Connection) -> Iterator[QueueEngine]:
+        """An engine on the repository that the requests of one transaction share (what one
+        read, the next need not read again: the day, the windows, a line's figures).
+
+        The executor runs each request in a savepoint; when the block fails, its writes are
+        rolled back, and so is what the repository remembered."""
+        transaction = conn.get_transaction()
+        last = self._batch
+        if last is not None and transaction is not None and last[0] is transaction:
+            repo = last[1]
+        else:
+            repo = SqlRepo(conn, self.catalog(conn))
+            self._batch = (transaction, repo) if transaction is not None else None
+        try:
+            yield QueueEngine(repo, self.settings.queue, self.tz)
+        except BaseException:
+            repo.forget()
+            raise
 
     def builder(self, engine: QueueEngine) -> StateBuilder:
         return StateBuilder(engine, self.settings, self.topics, self.tz)
@@ -142,17 +163,18 @@ class QueueRefresh:
     def publications(self, conn: Connection) -> list[Publication]:
         change = Change(queues=self.queues, windows=self.windows, calls_changed=self.calls_changed,
                         only_added=self.only_added)
-        return self.service.builder(self.service.engine(conn)).publications(change, self.now)
+        with self.service.batch_engine(conn) as engine:   # what the requests read is remembered
+            return self.service.builder(engine).publications(change, self.now)
 
 
 def make_handlers(service: QueueService) -> dict[str, Callable[[Context], Outcome]]:
     def run(ctx: Context, op: Callable[[QueueEngine, Who], Change], result) -> Outcome:
-        engine = service.engine(ctx.conn)
-        builder = service.builder(engine)
-        change = op(engine, _who(ctx))
-        # the call event now, in order; the states once for the whole batch
-        return Outcome(result(builder, ctx, change), builder.events(change),
-                       QueueRefresh.of(service, change, ctx.now))
+        with service.batch_engine(ctx.conn) as engine:
+            builder = service.builder(engine)
+            change = op(engine, _who(ctx))
+            # the call event now, in order; the states once for the whole batch
+            return Outcome(result(builder, ctx, change), builder.events(change),
+                           QueueRefresh.of(service, change, ctx.now))
 
     def ticket(builder, ctx, change):
         return TicketResult(ticket=builder.ticket_info(change.ticket))
@@ -179,13 +201,13 @@ def make_handlers(service: QueueService) -> dict[str, Callable[[Context], Outcom
 
     def evaluate(ctx: Context) -> Outcome:
         p = ctx.params
-        engine = service.engine(ctx.conn)
-        builder = service.builder(engine)
-        change, evaluation = engine.evaluate(ctx.now, _who(ctx), ctx.window, p.level, p.reasons, p.comment,
-                                             p.ticket_id)
-        return Outcome(EvaluationResult(evaluation_id=evaluation.id, ticket_id=evaluation.ticket,
-                                        level=evaluation.level, label=EVALUATION_LEVELS[evaluation.level]),
-                       builder.publications(change, ctx.now))
+        with service.batch_engine(ctx.conn) as engine:
+            builder = service.builder(engine)
+            change, evaluation = engine.evaluate(ctx.now, _who(ctx), ctx.window, p.level, p.reasons, p.comment,
+                                                 p.ticket_id)
+            return Outcome(EvaluationResult(evaluation_id=evaluation.id, ticket_id=evaluation.ticket,
+                                            level=evaluation.level, label=EVALUATION_LEVELS[evaluation.level]),
+                           builder.publications(change, ctx.now))
 
     reason = lambda ctx: ctx.params.reason  # noqa: E731
     return {

@@ -7,13 +7,16 @@ written once below: through SQLAlchemy Core a ticket took ~17 statements at
 :mod:`.tables`; values are stored exactly as those SQLAlchemy types store them
 (:func:`~backend.db.db_time`, :func:`~backend.db.db_day`), so Core readers
 (reports, admin pages) and this repository see the same rows.  Reads that one
-operation repeats (window statuses, service times, queue figures) are
-remembered until the repository writes.
+operation repeats (the day marker, window statuses, service times, queue
+figures) are remembered and kept current by the repository's own writes; the
+request handlers share one repository across a batch's transaction
+(``QueueService.batch_engine``), so twenty tickets read them once.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.engine import Connection
@@ -188,25 +191,40 @@ class SqlRepo:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def _changed(self) -> None:
-        """A ticket, a counter or a call was written: forget what was read about the lines.
-        The window runtimes stay (only :meth:`save_window` changes them, and keeps them current)."""
-        runtimes = self._memo.get("runtimes")
+    def forget(self) -> None:
+        """Drop everything remembered: the caller rolled back writes made through this repository."""
         self._memo.clear()
-        if runtimes is not None:
-            self._memo["runtimes"] = runtimes
+        self._loaded.clear()
+
+    def _lines_changed(self, *queues: str) -> None:
+        """Tickets of *queues* moved: who waits longest there is read again."""
+        for key in [key for key in self._memo if key[0] == "oldest" and key[1] in queues]:
+            del self._memo[key]
+
+    def _adjust(self, queue: str, day: date, **delta: int) -> None:
+        """Keep a remembered snapshot as the database now has it (after a counter write)."""
+        key = ("snapshot", queue, day)
+        snap = self._memo.get(key)
+        if snap is not None:
+            self._memo[key] = replace(snap, **{name: getattr(snap, name) + value for name, value in delta.items()})
 
     # -- the day and the counters ---------------------------------------------------
     def day_marker(self) -> date | None:
-        row = self._one(_Q.marker)
-        return date.fromisoformat(row[0]) if row and row[0] else None
+        def read() -> date | None:
+            row = self._one(_Q.marker)
+            return date.fromisoformat(row[0]) if row and row[0] else None
+        return self._remember(("marker",), read)
 
     def set_day_marker(self, day: date) -> None:
         self._run(_Q.set_marker, {"value": day.isoformat()})
+        self._memo[("marker",)] = day
 
     def next_seq(self, queue: str, day: date) -> int:
-        self._changed()
-        return self._one(_Q.bump, {"queue": queue, "day": db_day(day)})[0]
+        seq = self._one(_Q.bump, {"queue": queue, "day": db_day(day)})[0]
+        key = ("snapshot", queue, day)
+        if key in self._memo:
+            self._memo[key] = replace(self._memo[key], issued=seq)
+        return seq
 
     def snapshot(self, queue: str, day: date) -> QueueSnapshot:
         def read() -> QueueSnapshot:
@@ -220,6 +238,7 @@ class SqlRepo:
         params = {"queue": queue, "day": db_day(day), "waiting": waiting, "priority": priority}
         if self._run(_Q.shift, params).rowcount == 0:
             self._run(_Q.add_counter, params)
+        self._adjust(queue, day, waiting=waiting, waiting_priority=priority)
 
     def _track(self, ticket: Ticket) -> Ticket:
         """Remember how a ticket was read, so saving it can move the waiting counts."""
@@ -241,17 +260,18 @@ class SqlRepo:
 
     # -- tickets --------------------------------------------------------------------
     def add_ticket(self, ticket: Ticket) -> None:
-        self._changed()
         self._run(_Q.add_ticket, _ticket_values(ticket))
         self._loaded[ticket.id] = (False, ticket.queue, ticket.day, ticket.is_priority)
         self._moved(ticket)
 
     def save_ticket(self, ticket: Ticket) -> None:
-        self._changed()
         if ticket.id not in self._loaded:
             state, queue, day, klass = self._one(_Q.before_row, (ticket.id,))
             self._loaded[ticket.id] = (state in _WAITING, queue, py_day(day), klass == 0)
         self._run(_Q.save_ticket, _ticket_values(ticket))
+        old_queue = self._loaded[ticket.id][1]
+        for key in [key for key in self._memo if key[0] == "service" and key[1] in (old_queue, ticket.queue)]:
+            del self._memo[key]   # a service may have ended
         self._moved(ticket)
 
     def _moved(self, ticket: Ticket) -> None:
@@ -261,6 +281,7 @@ class SqlRepo:
             self._shift(old_queue, day, -1, -int(was_priority))
         if waiting and (not was_waiting or old_queue != ticket.queue):
             self._shift(ticket.queue, ticket.day, 1, int(ticket.is_priority))
+        self._lines_changed(old_queue, ticket.queue)
         self._track(ticket)
 
     def get_ticket(self, ticket_id: str) -> Ticket | None:
@@ -333,7 +354,7 @@ class SqlRepo:
                runtime.ticket, runtime.streak, runtime.awaiting_evaluation, db_day(runtime.day),
                db_time(runtime.updated_at))
         self._run(_Q.save_window, dict(zip(_RUNTIME_COLUMNS, row)))
-        runtimes = self._memo.get("runtimes")
+        runtimes = self._memo.get(("runtimes",))
         if runtimes is not None:   # as it would be read back
             runtimes[runtime.id] = _runtime(row)
 
@@ -345,7 +366,7 @@ class SqlRepo:
 
     def _runtimes(self) -> dict[str, WindowRuntime]:
         """Every window's runtime as read (shared: never changed in place)."""
-        return self._remember("runtimes", lambda: {row[0]: _runtime(row) for row in self._run(_Q.runtimes)})
+        return self._remember(("runtimes",), lambda: {row[0]: _runtime(row) for row in self._run(_Q.runtimes)})
 
     # -- logs -----------------------------------------------------------------------
     def add_audit(self, entry: AuditEntry) -> None:
@@ -360,7 +381,7 @@ class SqlRepo:
             reason=event.reason[:300], at=db_time(event.at)))
 
     def add_call(self, call: CallRecord) -> None:
-        self._changed()
+        self._memo.pop(("snapshot", call.queue, call.day), None)   # its last called number
         self._run(_Q.add_call, dict(
             event_id=call.event_id, ticket=call.ticket, number=call.number, queue=call.queue, window=call.window,
             kind=call.kind, day=db_day(call.day), at=db_time(call.at)))
@@ -409,10 +430,10 @@ class SqlRepo:
 
     # -- alerts (used by state.py) -----------------------------------------------------
     def active_alerts(self) -> dict[str, str]:
-        return self._remember("alerts", lambda: dict(self._run(_Q.alerts).fetchall()))
+        return self._remember(("alerts",), lambda: dict(self._run(_Q.alerts).fetchall()))
 
     def set_alert(self, alert_id: str, payload: str | None) -> None:
-        self._memo.pop("alerts", None)
+        self._memo.pop(("alerts",), None)
         self._run(_Q.drop_alert, (alert_id,))
         if payload is not None:
             self._run(_Q.add_alert, (alert_id, payload))

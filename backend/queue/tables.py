@@ -61,7 +61,9 @@ tickets = sa.Table(
     sa.Index("ix_tickets_state", "state", "day"),
     sa.Index("ix_tickets_target", "target_window", "state"),
     sa.Index("ix_tickets_number", "number", "day"),
-    sa.Index("ix_tickets_done", "queue", "state", "finished_at"),
+    # the recent service times (store.py: state = 'done' literally, so SQLite sees that it applies)
+    sa.Index("ix_tickets_done", "queue", "finished_at", sqlite_where=sa.text("state = 'done'"),
+             postgresql_where=sa.text("state = 'done'")),
 )
 
 window_runtime = sa.Table(

@@ -187,7 +187,8 @@ def test_a_batch_that_cannot_commit_answers_every_request_with_an_error(settings
 
 
 def test_events_then_states_then_replies(settings):
-    """After the commit a call event goes out first, then the states, then the replies."""
+    """States are computed in the batch's transaction; after the commit a call event goes out
+    first, then the states, then the replies."""
     backend, broker, _calls = make_backend(settings)
     order = []
 
@@ -211,7 +212,7 @@ def test_events_then_states_then_replies(settings):
     watcher.subscribe(backend.executor.topics.alerts_all(), lambda m: order.append(m.topic.rsplit("/", 1)[1]))
     backend.executor.execute_batch([(KEYPAD, Request(id="e-1", type="window.call_next", params={}))],
                                    answer=lambda answers: order.append("replies"))
-    assert order == ["event", "state computed", "state", "replies"]
+    assert order == ["state computed", "event", "state", "replies"]
 
 
 def test_a_state_that_cannot_be_computed_does_not_undo_or_hold_the_reply(settings, caplog):

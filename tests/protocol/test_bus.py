@@ -134,3 +134,18 @@ def test_inline_handlers_run_on_the_receiving_thread_the_others_on_the_worker():
         assert seen["inline"] == [threading.current_thread().name]
     finally:
         dispatcher.stop()
+
+
+def test_new_ids_are_unique_hex_and_sort_in_the_order_they_were_made(monkeypatch):
+    import protocol.bus as bus_module
+    from protocol import new_id
+
+    made = []
+    for ms in (1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_999, 1_700_000_060_000):
+        monkeypatch.setattr(bus_module.time, "time_ns", lambda ms=ms: ms * 1_000_000 + 123)
+        made += [new_id("k-") for _ in range(50)]
+    assert all(i.startswith("k-") and len(i) == 34 and int(i[2:], 16) >= 0 for i in made)
+    assert len(set(made)) == len(made)                       # 80 random bits within one millisecond
+    stamps = [i[2:14] for i in made]
+    assert stamps == sorted(stamps) and stamps[0] == f"{1_700_000_000_000:012x}"
+    assert made[50:100] != sorted(made[50:100]) or made[100:150] != sorted(made[100:150])  # random within a ms

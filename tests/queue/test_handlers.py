@@ -198,3 +198,54 @@ def test_a_catalog_change_is_followed(hall):
     assert hall.retained(hall.topics.queue_state("qc")) is None
     assert hall.retained(hall.topics.window_state("w3"))["queues"] == ["qa"]
     assert hall.backend.publisher.services["queue_monitor"].maybe_check() == 0  # nothing new
+
+
+def _batch(hall, *asks):
+    """Run (device, type, params) requests as one batch: one transaction, one shared repository."""
+    requests = [(hall.actor(device), Request(id=new_id("r"), type=kind, params=params))
+                for device, kind, params in asks]
+    return hall.backend.executor.execute_batch(requests)
+
+
+def test_a_batch_of_mixed_operations_publishes_what_the_database_says(hall):
+    hall.ok("console:alice", "window.resume", window="w1")
+    hall.ok("console:bob", "window.resume", window="w2")
+    replies = _batch(hall, ("kiosk-1", "ticket.issue", {"queue": "qa"}),
+                     ("kiosk-1", "ticket.issue", {"queue": "qa"}),
+                     ("keypad-1", "window.call_next", {}),
+                     ("kiosk-1", "ticket.issue", {"queue": "qa"}),
+                     ("kiosk-1", "ticket.issue", {"queue": "qb", "priority": "elderly"}),
+                     ("keypad-2", "window.call_next", {}),
+                     ("keypad-2", "window.finish", {}),
+                     ("kiosk-1", "ticket.issue", {"queue": "qb"}),
+                     ("keypad-2", "window.call_next", {}))
+    assert all(reply.ok for reply in replies), [r.error for r in replies if not r.ok]
+    tickets = [TicketResult.model_validate(replies[i].result).ticket for i in (0, 1, 3, 4, 7)]
+    assert [(t.number, t.ahead) for t in tickets] == [("A001", 0), ("A002", 1), ("A003", 1), ("B001", 0),
+                                                      ("B002", 0)]
+    live = {t: strip_times(json.loads(p)) for t, p in hall.broker.retained.items()
+            if "/queues/" in t or "/windows/" in t or t.endswith("calls/recent")}
+    qa, qb = live[hall.topics.queue_state("qa")], live[hall.topics.queue_state("qb")]
+    assert (qa["waiting"], qa["issued_today"], qa["last_called"]) == (2, 3, "A001")
+    assert (qb["waiting"], qb["issued_today"], qb["last_called"]) == (0, 2, "B002")
+    assert live[hall.topics.window_state("w2")]["serving"]["number"] == "B002"
+    hall.broker.retained.clear()
+    hall.backend.publisher.republish_all()
+    assert {t: strip_times(json.loads(p)) for t, p in hall.broker.retained.items() if t in live} == live
+
+
+def test_a_refused_request_in_a_batch_takes_back_what_it_did_and_what_was_remembered(hall):
+    yesterday = TicketResult.model_validate(hall.ok("kiosk-1", "ticket.issue", queue="qa")).ticket
+    hall.clock.advance(days=1)
+    # the first request rolls the day over, then is refused: its savepoint undoes the rollover
+    refused, first, second = _batch(hall, ("kiosk-1", "ticket.issue", {"queue": "no-such-queue"}),
+                                    ("kiosk-1", "ticket.issue", {"queue": "qa"}),
+                                    ("kiosk-1", "ticket.issue", {"queue": "qa"}))
+    assert refused.error.code == "unknown_queue"
+    first, second = (TicketResult.model_validate(r.result).ticket for r in (first, second))
+    assert [(first.number, first.ahead), (second.number, second.ahead)] == [("A001", 0), ("A002", 1)]
+    with hall.backend.engine.connect() as conn:   # the next request rolled the day over again
+        state = conn.exec_driver_sql("SELECT state FROM tickets WHERE id = ?", (yesterday.id,)).scalar()
+        marker = conn.exec_driver_sql("SELECT value FROM queue_meta WHERE key = 'day'").scalar()
+    assert state == "cancelled" and marker == first.issued_at.date().isoformat()
+    assert hall.retained(hall.topics.queue_state("qa"))["waiting"] == 2
