@@ -17,6 +17,7 @@ from hallcore import settings as settings_loader
 from hallcore.systemd import notify
 
 from .bus_service import BusService
+from .checkpointer import BACKSTOP_PAGES, WalCheckpointer
 from .core import RequestExecutor
 from .db import init_db, make_engine
 from .publisher import Publisher
@@ -52,9 +53,18 @@ class Backend:
     periodic: list[Callable[[], object]] = field(default_factory=list)
     #: Called once on stop (timer threads).
     on_stop: list[Callable[[], object]] = field(default_factory=list)
+    #: Checkpoints the WAL off the request thread (None with ``checkpoint_interval_s = 0``).
+    checkpointer: WalCheckpointer | None = None
 
     def start(self) -> "Backend":
-        """Subscribe to requests and republish all retained state on every (re)connect."""
+        """Subscribe to requests and republish all retained state on every (re)connect; checkpoint
+        the WAL on a thread of its own (``checkpoint_interval_s``)."""
+        database = self.engine.url.database
+        if self.settings.checkpoint_interval_s > 0 and database not in (None, "", ":memory:") \
+                and self.checkpointer is None:
+            self.checkpointer = WalCheckpointer(self.engine, self.settings.checkpoint_interval_s).start()
+            self.executor.set_wal_autocheckpoint(BACKSTOP_PAGES)
+            self.on_stop.append(self.checkpointer.stop)
         self.service.start()
         self.bus.on_connect(self.publisher.republish_all)
         self.bus.start()

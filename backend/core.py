@@ -115,6 +115,7 @@ class RequestExecutor:
         self.topics = Topics(settings.hall)
         self._handlers: dict[str, Handler] = {}
         self._conn: Connection | None = None  # the writers' connection, used under the publisher's lock
+        self._wal_autocheckpoint: int | None = None   # see set_wal_autocheckpoint
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
@@ -187,6 +188,8 @@ class RequestExecutor:
         conn = self._conn
         if conn is None or conn.closed or conn.invalidated:
             conn = self._conn = self.engine.connect().execution_options(immediate=True)
+            if self._wal_autocheckpoint is not None:
+                self._apply_wal_autocheckpoint(conn)
         try:
             with conn.begin():
                 yield conn
@@ -195,6 +198,17 @@ class RequestExecutor:
                 conn.close()
                 self._conn = None
             raise
+
+    def set_wal_autocheckpoint(self, pages: int) -> None:
+        """SQLite's automatic checkpoint on the writers' connection, in WAL pages (SQLite's default
+        is 1,000): raised when a :class:`~backend.checkpointer.WalCheckpointer` does the work."""
+        with self.publisher.lock:
+            self._wal_autocheckpoint = int(pages)
+            if self._conn is not None and not self._conn.closed and not self._conn.invalidated:
+                self._apply_wal_autocheckpoint(self._conn)
+
+    def _apply_wal_autocheckpoint(self, conn: Connection) -> None:
+        conn.connection.driver_connection.execute(f"PRAGMA wal_autocheckpoint={self._wal_autocheckpoint}")
 
     def close(self) -> None:
         """Give the connection back (the backend's stop, before the engine is disposed)."""
