@@ -42,7 +42,7 @@ class BackendSettings:
     database_url: str = ""            # empty: sqlite:///<data_dir>/hall.db (SQLite only: see backend/db.py)
     public_url: str = "http://127.0.0.1:8080"  # printed in ticket QR codes
     recent_calls: int = 10
-    checkpoint_interval_s: float = 0.2  # WAL checkpoints off the request thread (backend/checkpointer.py); 0 = inline
+    checkpoint_interval_s: float = 0.2  # WAL checkpoints on a thread of their own (backend/checkpointer.py); 0 = inline
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(username="backend"))
     web: WebSettings = field(default_factory=WebSettings)
     queue: QueueRules = field(default_factory=QueueRules)

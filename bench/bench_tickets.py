@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, phase in (("open", open_loop), ("closed", closed)):
         print(f"  backend ({name} loop): {phase.backend_cpu_s / phase.elapsed:.0%} of a core, "
               f"{phase.backend_cpu_s / max(phase.replies, 1) * 1e6:,.0f} us of CPU per ticket (its whole process: "
-              "request thread, network thread, kernel time of its sends and commits)")
+              "every thread, kernel time of its sends and commits)")
     print(f"  context: this disk did {disk:,.0f} bare durable SQLite commits/s just before the run; "
           f"load average {load:.1f} on {os.cpu_count()} cores; the hypervisor took {stolen:.0%} of the CPU "
           "time during the measured phases (steal)")

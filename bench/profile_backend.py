@@ -1,12 +1,12 @@
-"""Run the backend with its request thread under cProfile (where the requests are executed).
+"""Run the backend with its request door under cProfile (where the requests are executed).
 
     BENCH_PROFILE=/tmp/backend.prof python bench/bench_tickets.py
     python -c "import pstats; pstats.Stats('/tmp/backend.prof').sort_stats('cumulative').print_stats(40)"
 
 hallrig.py starts the backend through this script when BENCH_PROFILE is set.  cProfile
-sees one thread and slows it about twofold; for the whole process (paho's network
-thread, the GIL) a sampling profiler such as py-spy (``py-spy record --gil -p PID``)
-tells more.
+sees the bursts of requests the network thread serves (checks, transaction, replies), not
+the reading of the socket, and slows them about twofold; for the whole process a sampling
+profiler such as py-spy (``py-spy record --threads -p PID``) tells more.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from backend import bus_service  # noqa: E402
 
 profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
-_serve = bus_service.BusService._serve
+_on_requests = bus_service.BusService.on_requests
 
 
-def _profiled_serve(self) -> None:
+def _profiled_on_requests(self, messages) -> None:
     if profile is not None:
-        profile.runcall(_serve, self)
+        profile.runcall(_on_requests, self, messages)
     else:
-        _serve(self)
+        _on_requests(self, messages)
 
 
-bus_service.BusService._serve = _profiled_serve
+bus_service.BusService.on_requests = _profiled_on_requests
 if profile is not None:
     atexit.register(lambda: profile.dump_stats(os.environ["BENCH_PROFILE"]))
 

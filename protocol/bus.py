@@ -1,9 +1,10 @@
 """What every bus offers, and the parts the real client and the fake share.
 
 A *bus* is a connection of one node to the hall's broker.  Handlers receive an
-:class:`Inbound` on the bus's worker thread (never on paho's network thread),
-one at a time, in arrival order; only a handler subscribed ``inline`` (one that
-never blocks) runs on the receiving thread.
+:class:`Inbound` on the bus's worker thread (never on its network thread),
+one at a time, in arrival order; only a handler of bursts
+(:meth:`BaseBus.subscribe_bursts`, the backend's request door) runs on the
+receiving thread.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Inbound:
 
 
 Handler = Callable[[Inbound], None]
+#: A handler of bursts (:meth:`Dispatcher.add_bursts`): the messages of one read, in order.
+BurstHandler = Callable[[list[Inbound]], None]
 
 
 def topic_matches(filter_: str, topic: str) -> bool:
@@ -90,39 +93,49 @@ class _Waiter:
 class Dispatcher:
     """Routes inbound messages to handlers on one worker thread.
 
-    A handler added ``inline`` runs on the thread that received the message
-    (paho's network thread) instead: only for handlers that never block, e.g.
-    one that checks a message and hands it to a thread of its own.  It spares
-    that message a thread hop.
+    A *burst* handler (:meth:`add_bursts`) runs on the thread that received the
+    messages instead (the bus's network thread), with every matching message of
+    one read from the network at once, in order: the backend's request door,
+    which serves a read's requests as one transaction.  While it runs, the bus
+    reads nothing more; what arrives meanwhile is the next burst.
     """
 
     def __init__(self, name: str):
         self._subs: dict[str, list[Handler]] = {}
-        self._inline: dict[str, list[Handler]] = {}
-        # topic -> (inline handlers, worker handlers), while the filters stay
-        self._matches: dict[str, tuple[list[Handler], list[Handler]]] = {}
+        self._bursts: dict[str, list[BurstHandler]] = {}
+        # topic -> (burst handlers, worker handlers), while the filters stay
+        self._matches: dict[str, tuple[list[BurstHandler], list[Handler]]] = {}
         self._lock = threading.Lock()
         self._inbox: queue.Queue[Inbound | Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"bus-worker-{name}", daemon=True)
         self._started = False
+        #: The burst being received: each burst handler's messages (receiving thread only).
+        self._burst: dict[BurstHandler, list[Inbound]] = {}
 
-    def add(self, filter_: str, handler: Handler, *, inline: bool = False) -> bool:
-        """Register; True if the filter is new (so it must be subscribed)."""
+    def add(self, filter_: str, handler: Handler) -> bool:
+        """Register a worker-thread handler; True if the filter is new (so it must be subscribed)."""
+        return self._add(self._subs, filter_, handler)
+
+    def add_bursts(self, filter_: str, handler: BurstHandler) -> bool:
+        """Register a burst handler (see the class); True if the filter is new."""
+        return self._add(self._bursts, filter_, handler)
+
+    def _add(self, table: dict, filter_: str, handler) -> bool:
         with self._lock:
             self._matches.clear()
-            new = filter_ not in self._subs and filter_ not in self._inline
-            (self._inline if inline else self._subs).setdefault(filter_, []).append(handler)
+            new = filter_ not in self._subs and filter_ not in self._bursts
+            table.setdefault(filter_, []).append(handler)
             return new
 
     def remove(self, filter_: str) -> None:
         with self._lock:
             self._matches.clear()
             self._subs.pop(filter_, None)
-            self._inline.pop(filter_, None)
+            self._bursts.pop(filter_, None)
 
     def filters(self) -> list[str]:
         with self._lock:
-            return list(dict.fromkeys([*self._subs, *self._inline]))
+            return list(dict.fromkeys([*self._subs, *self._bursts]))
 
     def start(self) -> None:
         if not self._started:
@@ -140,25 +153,36 @@ class Dispatcher:
         self._inbox.put(message)
 
     def receive(self, message: Inbound) -> None:
-        """A message from the network: inline handlers now, the others on the worker thread."""
-        inline, queued = self._handlers(message.topic)
-        self._call(inline, message)
+        """A message read from the network: kept for the burst handlers (:meth:`end_burst`),
+        queued for the others."""
+        bursts, queued = self._handlers(message.topic)
+        for handler in bursts:
+            self._burst.setdefault(handler, []).append(message)
         if queued:
             self._inbox.put(message)
+
+    def end_burst(self) -> None:
+        """The read is handled: each burst handler gets its messages, on this thread."""
+        burst, self._burst = self._burst, {}
+        for handler, messages in burst.items():
+            self._call([handler], messages)
 
     def pending(self) -> int:
         return self._inbox.qsize()
 
-    def deliver(self, message: Inbound, *, inline: bool = True) -> None:
-        """Call every matching handler now, on this thread; a failing handler is logged."""
-        inline_handlers, queued = self._handlers(message.topic)
-        self._call((inline_handlers if inline else []) + queued, message)
+    def deliver(self, message: Inbound, *, bursts: bool = True) -> None:
+        """Call every matching handler now, on this thread (a burst handler with this message
+        alone); a failing handler is logged."""
+        burst_handlers, queued = self._handlers(message.topic)
+        if bursts:
+            self._call(burst_handlers, [message])
+        self._call(queued, message)
 
-    def _handlers(self, topic: str) -> tuple[list[Handler], list[Handler]]:
+    def _handlers(self, topic: str) -> tuple[list[BurstHandler], list[Handler]]:
         with self._lock:
             found = self._matches.get(topic)
             if found is None:
-                found = ([h for f, hs in self._inline.items() if topic_matches(f, topic) for h in hs],
+                found = ([h for f, hs in self._bursts.items() if topic_matches(f, topic) for h in hs],
                          [h for f, hs in self._subs.items() if topic_matches(f, topic) for h in hs])
                 if len(self._matches) >= MATCH_CACHE:
                     self._matches.clear()
@@ -166,12 +190,13 @@ class Dispatcher:
             return found
 
     @staticmethod
-    def _call(handlers: list[Handler], message: Inbound) -> None:
+    def _call(handlers: list, argument: Inbound | list[Inbound]) -> None:
         for handler in handlers:
             try:
-                handler(message)
+                handler(argument)
             except Exception:  # a bad message must never kill the worker
-                log.exception("handler %r failed on %s", handler, message.topic)
+                first = argument[0] if isinstance(argument, list) else argument
+                log.exception("handler %r failed on %s", handler, first.topic)
 
     def _run(self) -> None:
         while True:
@@ -179,7 +204,7 @@ class Dispatcher:
             if message is None:
                 return
             if isinstance(message, Inbound):
-                self.deliver(message, inline=False)
+                self.deliver(message, bursts=False)
                 continue
             try:
                 message()
@@ -233,14 +258,23 @@ class BaseBus:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def subscribe(self, filter_: str, handler: Handler, *, inline: bool = False) -> None:
-        """Call *handler* for each message on *filter_*; kept across reconnects.
+    def subscribe(self, filter_: str, handler: Handler) -> None:
+        """Call *handler* for each message on *filter_*, on the worker thread; kept across reconnects."""
+        with self._subscriptions_lock:
+            if self._dispatcher.add(filter_, handler) and self._subscribed:
+                self._subscribe(filter_)
 
-        *inline*: on the receiving thread, not the worker (see :class:`Dispatcher`);
-        such a handler must never block.
+    def subscribe_bursts(self, filter_: str, handler: BurstHandler) -> None:
+        """Call *handler* with the messages on *filter_* that one read from the network brought
+        (one or more, in order), on the receiving thread, once the read is handled.
+
+        The bus reads nothing while *handler* runs, so a burst handler serves what came
+        together at once and what comes meanwhile is its next burst; it must not wait for
+        anything the bus would have to receive (it may publish).  A bus without a network
+        (:class:`~protocol.fakebus.FakeBus`) calls it with each message alone.
         """
         with self._subscriptions_lock:
-            if self._dispatcher.add(filter_, handler, inline=inline) and self._subscribed:
+            if self._dispatcher.add_bursts(filter_, handler) and self._subscribed:
                 self._subscribe(filter_)
 
     @contextmanager

@@ -3,8 +3,8 @@
 MQTT v5, QoS 1, a persistent session (so a node that drops off for a few seconds
 gets the QoS 1 messages it missed, within their expiry), the last will with a
 will delay, automatic reconnect with resubscribe, TLS when a CA is configured,
-and every message handed to the bus's worker thread (but for the few
-non-blocking handlers subscribed ``inline``: the backend's request door).
+and every message handed to the bus's worker thread (but for handlers of bursts:
+the backend's request door runs on the network thread with each read's requests).
 
 One network thread per bus reads the socket and keeps the connection alive.  A
 publish is written by the thread that publishes, at once, under the bus's lock
@@ -407,6 +407,7 @@ class MqttBus(BaseBus):
                 with self._lock:
                     self._out += b"".join(acks)
                     self._write()
+            self._dispatcher.end_burst()
         return buf[pos:]
 
     def _on_puback(self, buf, pos: int, end: int) -> None:

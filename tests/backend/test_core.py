@@ -234,3 +234,23 @@ def test_a_state_that_cannot_be_computed_does_not_undo_or_hold_the_reply(setting
     assert "computing the state of broken failed" in caplog.text
     assert backend.executor.execute(KEYPAD, request) == reply  # committed: a retry gets the stored reply
     assert broker.published("#") == []
+
+
+def test_settle_heap_takes_what_start_up_built_out_of_the_collectors_sight(settings):
+    import gc
+
+    from backend.app import settle_heap
+
+    backend, _, _ = make_backend(settings)
+    catalog_made = [[index] for index in range(5_000)]   # start-up objects, as the catalog's
+    try:
+        assert len(gc.get_objects()) > len(catalog_made)
+        settle_heap()
+        # a full collection now walks only what was made since, not the start-up heap
+        assert gc.get_freeze_count() > len(catalog_made)
+        assert len(gc.get_objects()) < 1_000
+        later = [[index] for index in range(100)]
+        assert sum(1 for obj in gc.get_objects() if obj is later) == 1   # new objects are collected as usual
+    finally:
+        gc.unfreeze()
+        backend.stop()

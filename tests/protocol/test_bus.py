@@ -111,27 +111,36 @@ def test_mirror_survives_a_corrupt_file(tmp_path):
     assert CatalogMirror(FakeBus(FakeBroker(), "h").topics).load(path) is False
 
 
-def test_inline_handlers_run_on_the_receiving_thread_the_others_on_the_worker():
+def test_burst_handlers_get_each_read_at_once_on_the_receiving_thread_the_others_the_worker():
     dispatcher = Dispatcher("t")
-    seen: dict[str, list[str]] = {"inline": [], "worker": []}
+    bursts: list[tuple[list[bytes], str]] = []
+    worker_threads: list[str] = []
     done = threading.Event()
 
     def worker(message):
-        seen["worker"].append(threading.current_thread().name)
+        worker_threads.append(threading.current_thread().name)
         done.set()
 
-    assert dispatcher.add("hall/x/devices/+/requests", lambda m: seen["inline"].append(
-        threading.current_thread().name), inline=True)
+    assert dispatcher.add_bursts("hall/x/devices/+/requests", lambda messages: bursts.append(
+        ([m.payload for m in messages], threading.current_thread().name)))
     assert dispatcher.add("hall/x/#", worker)
     assert dispatcher.filters() == ["hall/x/#", "hall/x/devices/+/requests"]
     dispatcher.start()
     try:
-        dispatcher.receive(Inbound("hall/x/devices/k1/requests", b"{}"))
-        assert seen["inline"] == [threading.current_thread().name]  # at once, on this thread
+        for payload in (b"1", b"2", b"3"):
+            dispatcher.receive(Inbound("hall/x/devices/k1/requests", payload))
+        assert bursts == []                      # held until the read is handled
+        dispatcher.end_burst()
+        assert bursts == [([b"1", b"2", b"3"], threading.current_thread().name)]   # together, in order
+        dispatcher.end_burst()
+        assert len(bursts) == 1                  # an empty read calls nobody
         assert done.wait(5)
-        assert seen["worker"] == ["bus-worker-t"]
-        dispatcher.receive(Inbound("hall/x/other", b"{}"))  # no inline handler matches: worker only
-        assert seen["inline"] == [threading.current_thread().name]
+        assert set(worker_threads) == {"bus-worker-t"}
+        dispatcher.receive(Inbound("hall/x/other", b"{}"))  # no burst handler matches: worker only
+        dispatcher.end_burst()
+        assert len(bursts) == 1
+        dispatcher.deliver(Inbound("hall/x/devices/k2/requests", b"4"))   # a bus with no network
+        assert bursts[-1] == ([b"4"], threading.current_thread().name)
     finally:
         dispatcher.stop()
 

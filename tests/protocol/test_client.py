@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import array
+import fcntl
 import json
 import queue
 import subprocess
 import sys
+import termios
 import textwrap
 import threading
 from dataclasses import replace
@@ -19,6 +22,7 @@ from protocol import PayloadTooLarge, decode, decode_request, reply_ok
 from protocol.client import MqttBus
 from protocol.connection import IN_FLIGHT
 from protocol.models import Announcement, Announcements, DeviceStatus, Request
+from tests.support.fixtures import wait_until
 from tests.support.mqtt import RawClient, unique
 
 pytestmark = pytest.mark.broker
@@ -55,6 +59,39 @@ def test_worker_thread_runs_handlers_not_paho(broker):
         assert wall.wait_connected()
         wall.publish(wall.topics.device_status("wall-1"), DeviceStatus(status="online"), retain=True)
         assert threads.get(timeout=5).startswith("bus-worker-")
+
+
+def _unread_bytes(bus: MqttBus) -> int:
+    """What the broker sent that the bus has not read yet (the kernel's receive queue)."""
+    count = array.array("i", [0])
+    fcntl.ioctl(bus._sock.fileno(), termios.FIONREAD, count)
+    return count[0]
+
+
+def test_a_burst_handler_gets_every_request_of_one_read_on_the_network_thread(broker):
+    calls: queue.Queue = queue.Queue()
+    inside, release = threading.Event(), threading.Event()
+    pad = "x" * 1000   # 30 packets hold more than 30 times this only if every one has arrived
+
+    def serve(messages):
+        calls.put(([json.loads(m.payload)["i"] for m in messages], threading.current_thread().name))
+        inside.set()
+        release.wait(10)
+
+    with MqttBus(broker.settings("backend"), broker.hall) as bus:
+        bus.subscribe_bursts(f"hall/{broker.hall}/devices/+/requests", serve)
+        assert bus.wait_connected()
+        with RawClient.for_settings(broker.settings("kiosk-1")) as kiosk:
+            topic = f"hall/{broker.hall}/devices/kiosk-1/requests"
+            kiosk.publish(topic, json.dumps({"i": 0}).encode())
+            assert inside.wait(5)   # the network thread is serving: it reads nothing meanwhile
+            for index in range(1, 31):
+                kiosk.publish(topic, json.dumps({"i": index, "pad": pad}).encode())
+            wait_until(lambda: _unread_bytes(bus) >= 30 * len(pad), timeout=10, what="30 requests waiting")
+            release.set()
+            first, second = calls.get(timeout=5), calls.get(timeout=5)
+    assert first == ([0], f"mqtt-{bus.client_id}")
+    assert second == (list(range(1, 31)), f"mqtt-{bus.client_id}")   # one read, in order, then served
 
 
 def test_oversize_publish_is_refused_with_a_clear_error(broker):
