@@ -142,6 +142,15 @@ class QueueSnapshot:
     suspended: str | None = None            # the reason, when an administrator suspended the queue
     waiting_priority: int = 0
 
+    # (direct constructions: on the ticket path, where dataclasses.replace cost ~5 µs a call)
+    def with_issued(self, issued: int) -> "QueueSnapshot":
+        return QueueSnapshot(issued, self.waiting, self.last_called, self.suspended, self.waiting_priority)
+
+    def moved(self, waiting: int, priority: int) -> "QueueSnapshot":
+        """After *waiting* tickets joined the line (negative: left it), *priority* of them priority tickets."""
+        return QueueSnapshot(self.issued, self.waiting + waiting, self.last_called, self.suspended,
+                             self.waiting_priority + priority)
+
 
 @dataclass(frozen=True)
 class AuditEntry:

@@ -16,7 +16,6 @@ request handlers share one repository across a batch's transaction
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.engine import Connection
@@ -201,12 +200,12 @@ class SqlRepo:
         for key in [key for key in self._memo if key[0] == "oldest" and key[1] in queues]:
             del self._memo[key]
 
-    def _adjust(self, queue: str, day: date, **delta: int) -> None:
-        """Keep a remembered snapshot as the database now has it (after a counter write)."""
+    def _adjust(self, queue: str, day: date, waiting: int, priority: int) -> None:
+        """Keep a remembered snapshot as the database now has it (after the waiting counts moved)."""
         key = ("snapshot", queue, day)
         snap = self._memo.get(key)
         if snap is not None:
-            self._memo[key] = replace(snap, **{name: getattr(snap, name) + value for name, value in delta.items()})
+            self._memo[key] = snap.moved(waiting, priority)
 
     # -- the day and the counters ---------------------------------------------------
     def day_marker(self) -> date | None:
@@ -223,7 +222,7 @@ class SqlRepo:
         seq = self._one(_Q.bump, {"queue": queue, "day": db_day(day)})[0]
         key = ("snapshot", queue, day)
         if key in self._memo:
-            self._memo[key] = replace(self._memo[key], issued=seq)
+            self._memo[key] = self._memo[key].with_issued(seq)
         return seq
 
     def snapshot(self, queue: str, day: date) -> QueueSnapshot:
@@ -238,7 +237,7 @@ class SqlRepo:
         params = {"queue": queue, "day": db_day(day), "waiting": waiting, "priority": priority}
         if self._run(_Q.shift, params).rowcount == 0:
             self._run(_Q.add_counter, params)
-        self._adjust(queue, day, waiting=waiting, waiting_priority=priority)
+        self._adjust(queue, day, waiting, priority)
 
     def _track(self, ticket: Ticket) -> Ticket:
         """Remember how a ticket was read, so saving it can move the waiting counts."""

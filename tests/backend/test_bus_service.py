@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
 from backend.app import build
 from backend.core import Outcome
 from backend.registry import upsert_device
-from protocol import decode
+from protocol import decode, wire
 from protocol.client import MqttBus
 from protocol.models import Reply
-from tests.support.mqtt import RawClient, unique
+from tests.support.fixtures import wait_until
+from tests.support.mqtt import RawClient, unique, unread_bytes
 
 pytestmark = pytest.mark.broker
 
@@ -77,3 +79,36 @@ def test_reply_goes_to_the_senders_own_topic_whatever_it_asks(broker, backend):
                       response_topic=f"hall/{broker.hall}/calls/recent", correlation=b"redir")
         message = kiosk.expect(f"hall/{broker.hall}/devices/kiosk-1/replies")
         assert decode(Reply, message.payload).ok
+
+
+def test_requests_that_arrive_while_a_batch_runs_are_served_together_next(broker, backend, monkeypatch):
+    replies = f"hall/{broker.hall}/devices/kiosk-1/replies"
+    requests = f"hall/{broker.hall}/devices/kiosk-1/requests"
+
+    def payload(index: int) -> bytes:
+        return json.dumps({"v": 1, "id": f"w{index}", "type": "ticket.issue",
+                           "params": {"queue": f"Q{index}"}}).encode()
+
+    # the bytes the broker forwards for the ten requests that wait (as it forwards them: same fields)
+    waiting = sum(len(wire.publish_packet(wire.string(requests), 1, payload(i),
+                                          wire.publish_properties(None, replies, f"w{i}".encode())))
+                  for i in range(1, 11))
+    backend.executor.register("ticket.issue", lambda ctx: Outcome({"queue": ctx.params.queue}))
+    taken = threading.Event()
+    admit = backend.service._admit
+    monkeypatch.setattr(backend.service, "_admit", lambda message: (taken.set(), admit(message))[1])
+    batches, handled = backend.service.batches, backend.service.handled
+    with RawClient.for_settings(broker.settings("kiosk-1")) as kiosk:
+        kiosk.subscribe(replies)
+        with backend.publisher.lock:   # the batch being served waits for the lock; the bus reads nothing
+            kiosk.publish(requests, payload(0), response_topic=replies, correlation=b"w0")
+            assert taken.wait(5)        # the network thread took the first request and waits
+            for index in range(1, 11):
+                kiosk.publish(requests, payload(index), response_topic=replies, correlation=f"w{index}".encode())
+            wait_until(lambda: unread_bytes(backend.bus) >= waiting, timeout=10,
+                       what="ten requests waiting in the backend's socket")
+        answered = [decode(Reply, kiosk.expect(replies, where=lambda m, i=i: m.properties.CorrelationData
+                                               == f"w{i}".encode()).payload) for i in range(11)]
+    assert [reply.result for reply in answered] == [{"queue": f"Q{i}"} for i in range(11)]
+    assert backend.service.handled - handled == 11
+    assert backend.service.batches - batches == 2   # the first alone, then the ten that waited: one transaction

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import array
-import fcntl
 import json
 import queue
 import subprocess
 import sys
-import termios
 import textwrap
 import threading
 from dataclasses import replace
@@ -23,7 +20,7 @@ from protocol.client import MqttBus
 from protocol.connection import IN_FLIGHT
 from protocol.models import Announcement, Announcements, DeviceStatus, Request
 from tests.support.fixtures import wait_until
-from tests.support.mqtt import RawClient, unique
+from tests.support.mqtt import RawClient, unique, unread_bytes
 
 pytestmark = pytest.mark.broker
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
@@ -61,13 +58,6 @@ def test_worker_thread_runs_handlers_not_paho(broker):
         assert threads.get(timeout=5).startswith("bus-worker-")
 
 
-def _unread_bytes(bus: MqttBus) -> int:
-    """What the broker sent that the bus has not read yet (the kernel's receive queue)."""
-    count = array.array("i", [0])
-    fcntl.ioctl(bus._sock.fileno(), termios.FIONREAD, count)
-    return count[0]
-
-
 def test_a_burst_handler_gets_every_request_of_one_read_on_the_network_thread(broker):
     calls: queue.Queue = queue.Queue()
     inside, release = threading.Event(), threading.Event()
@@ -87,7 +77,7 @@ def test_a_burst_handler_gets_every_request_of_one_read_on_the_network_thread(br
             assert inside.wait(5)   # the network thread is serving: it reads nothing meanwhile
             for index in range(1, 31):
                 kiosk.publish(topic, json.dumps({"i": index, "pad": pad}).encode())
-            wait_until(lambda: _unread_bytes(bus) >= 30 * len(pad), timeout=10, what="30 requests waiting")
+            wait_until(lambda: unread_bytes(bus) >= 30 * len(pad), timeout=10, what="30 requests waiting")
             release.set()
             first, second = calls.get(timeout=5), calls.get(timeout=5)
     assert first == ([0], f"mqtt-{bus.client_id}")

@@ -8,8 +8,11 @@ before it would have arrived first.
 
 from __future__ import annotations
 
+import array
+import fcntl
 import json
 import queue
+import termios
 import threading
 import uuid
 
@@ -103,6 +106,14 @@ class RawClient:
         with self._cond:
             return [m for m in self.messages
                     if topic_matches(filter_, m.topic) and not (live_only and m.retain)]
+
+
+def unread_bytes(bus) -> int:
+    """What the broker sent an :class:`~protocol.client.MqttBus` that it has not read yet (the kernel's
+    receive queue): how a test knows messages wait while the bus's network thread is busy."""
+    count = array.array("i", [0])
+    fcntl.ioctl(bus._sock.fileno(), termios.FIONREAD, count)
+    return count[0]
 
 
 def unique() -> str:
