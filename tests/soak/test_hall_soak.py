@@ -4,7 +4,9 @@ Kiosk and keypad retry with the same request id until they get a reply, as
 the nodes do; the wall listens with a persistent session. At the end: the
 numbers are contiguous, every call reached the wall exactly once after
 de-duplication by event id, and nothing was lost across the restarts.
-SOAK_SECONDS (default 120) and SOAK_RESTART_EVERY (default 20) tune it.
+SOAK_SECONDS (default 120), SOAK_RESTART_EVERY (default 20) and SOAK_RATE (tickets a second, each
+issued, called and finished; default 40, a very busy hall) tune it.  The rate is capped because a
+queue gives at most 9,999 numbers a day: unpaced, the backend now serves that many in a minute.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 
 import pytest
 
+from backend.queue.domain import MAX_SEQ
 from protocol import Deduper, decode
 from protocol.client import MqttBus
 from protocol.models import CallEvent
@@ -27,6 +30,8 @@ pytestmark = [pytest.mark.soak, pytest.mark.broker]
 def test_issue_and_call_through_broker_restarts(own_broker, tmp_path):
     seconds = float(os.environ.get("SOAK_SECONDS", "120"))
     restart_every = float(os.environ.get("SOAK_RESTART_EVERY", "20"))
+    rate = float(os.environ.get("SOAK_RATE", "40"))
+    assert seconds * rate < MAX_SEQ, f"{seconds:g} s at {rate:g}/s would use up queue A's numbers for the day"
     backend = start_backend(own_broker, tmp_path)
     kiosk = MqttBus(own_broker.settings("kiosk-1"), own_broker.hall, device="kiosk-1").start()
     keypad = MqttBus(own_broker.settings("keypad-1"), own_broker.hall, device="keypad-1").start()
@@ -48,10 +53,14 @@ def test_issue_and_call_through_broker_restarts(own_broker, tmp_path):
     for bus in (kiosk, keypad, wall):
         assert bus.wait_connected(10)
     issued, called, restarts = [], [], 0
-    end = time.monotonic() + seconds
-    next_restart = time.monotonic() + restart_every
+    start = time.monotonic()
+    end = start + seconds
+    next_restart = start + restart_every
     try:
         while time.monotonic() < end:
+            ahead = start + len(issued) / rate - time.monotonic()
+            if ahead > 0:   # pacing, not waiting for anything
+                time.sleep(ahead)
             ticket = call_until_answered(kiosk, "ticket.issue", {"queue": "A"})
             issued.append(ticket["ticket"]["number"])
             result = call_until_answered(keypad, "window.call_next", {})
