@@ -29,6 +29,10 @@ from .settings import BackendSettings
 
 log = logging.getLogger(__name__)
 
+#: Key in the writers' connection's ``info``: how many of its transactions committed (a request
+#: handler that remembers what it read can tell that the last transaction it saw was kept).
+COMMITS = "hall.commits"
+
 #: What each role may ask (PROTOCOL.md: "a wall may ask nothing").
 WINDOW_OPS = frozenset({
     "window.call_next", "window.recall", "window.skip", "window.call_number", "window.transfer",
@@ -198,6 +202,7 @@ class RequestExecutor:
                 conn.close()
                 self._conn = None
             raise
+        conn.info[COMMITS] = conn.info.get(COMMITS, 0) + 1
 
     def set_wal_autocheckpoint(self, pages: int) -> None:
         """SQLite's automatic checkpoint on the writers' connection, in WAL pages (SQLite's default

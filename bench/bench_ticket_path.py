@@ -87,8 +87,9 @@ def cpu_per_ticket(batch: int, rounds: int) -> tuple[float, float]:
             loop.close()
 
 
-def instructions(batch: int, short: int = 2, long: int = 12) -> float:
-    """User-space instructions per ticket: valgrind's count for *long* rounds minus *short* rounds."""
+def instructions(batch: int, tickets: int = 200) -> float:
+    """User-space instructions per ticket: valgrind's count for a run measuring about *tickets* more
+    tickets than another (both with start-up and warm-up), divided by that difference."""
     if shutil.which("valgrind") is None:
         raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
 
@@ -99,6 +100,7 @@ def instructions(batch: int, short: int = 2, long: int = 12) -> float:
                              check=True).stderr
         line = next(line for line in out.splitlines() if "Collected" in line)
         return int(line.split()[-1])
+    short, long = 2, 2 + max(10, tickets // batch)
     return (count(long) - count(short)) / ((long - short) * batch)
 
 

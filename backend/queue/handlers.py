@@ -19,17 +19,27 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from backend.core import Context, Outcome
+from backend.core import COMMITS, Context, Outcome
 from backend.publisher import Publication
 from protocol.models import EVALUATION_LEVELS, EvaluationResult, TicketResult, WindowResult
 
-from ..db import write_transaction
+from ..db import dbapi, write_transaction
 from .domain import Change
 from .engine import QueueEngine, Who
 from .state import StateBuilder
 from .store import CatalogCache, SqlRepo
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A transaction of the executor's and the repository its requests share."""
+
+    transaction: object
+    repo: SqlRepo
+    version: int        # PRAGMA data_version when it began
+    commits: int        # the connection's commits before it (``backend.core.COMMITS``)
 
 
 @dataclass
@@ -46,7 +56,7 @@ class QueueService:
         self.catalog_cache = CatalogCache()
         self._seen_version: int | None = None
         self._seen_ids: tuple[set[str], set[str]] = (set(), set())
-        self._batch: tuple[object, SqlRepo] | None = None   # (transaction, its repository)
+        self._batch: _Batch | None = None   # the repository of the executor's last transaction
 
     def catalog(self, conn: Connection):
         return self.catalog_factory(conn) if self.catalog_factory else self.catalog_cache.view(conn)
@@ -60,19 +70,37 @@ class QueueService:
         read, the next need not read again: the day, the windows, a line's figures).
 
         The executor runs each request in a savepoint; when the block fails, its writes are
-        rolled back, and so is what the repository remembered."""
+        rolled back, and so is what the repository remembered.  The next transaction of the
+        executor keeps the repository when nothing can have changed since (:meth:`_carried`)."""
         transaction = conn.get_transaction()
-        last = self._batch
-        if last is not None and transaction is not None and last[0] is transaction:
-            repo = last[1]
+        batch = self._batch
+        if batch is None or transaction is None or batch.transaction is not transaction:
+            batch = self._carried(conn, transaction, batch)
+        try:
+            yield QueueEngine(batch.repo, self.settings.queue, self.tz)
+        except BaseException:
+            batch.repo.forget()
+            raise
+
+    def _carried(self, conn: Connection, transaction, last: "_Batch | None") -> "_Batch":
+        """The repository for a new transaction: the last one's, still knowing what it read, if
+        that transaction committed on this same connection, no transaction came between, and no
+        other connection committed since (SQLite's ``data_version``, which only other connections'
+        commits change: another process, the consoles, the ticker, a catalog import); else a new one.
+
+        Every write of the executor's transactions goes through this repository (the queue
+        handlers are its only ones), so what it remembers is what the database holds."""
+        version = dbapi(conn).execute("PRAGMA data_version").fetchone()[0]
+        commits = conn.info.get(COMMITS, 0)
+        if last is not None and last.repo.conn is conn and last.version == version \
+                and last.commits + 1 == commits:
+            repo = last.repo
+            repo.next_transaction()
         else:
             repo = SqlRepo(conn, self.catalog(conn))
-            self._batch = (transaction, repo) if transaction is not None else None
-        try:
-            yield QueueEngine(repo, self.settings.queue, self.tz)
-        except BaseException:
-            repo.forget()
-            raise
+        batch = _Batch(transaction, repo, version, commits)
+        self._batch = batch if transaction is not None else None
+        return batch
 
     def builder(self, engine: QueueEngine) -> StateBuilder:
         return StateBuilder(engine, self.settings, self.topics, self.tz)

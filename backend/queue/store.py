@@ -190,6 +190,11 @@ class SqlRepo:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def next_transaction(self) -> None:
+        """Carried into the next transaction of the same connection, nothing having changed: what
+        was remembered stays true; only how each ticket was read is dropped (it grows a ticket at a time)."""
+        self._loaded.clear()
+
     def forget(self) -> None:
         """Drop everything remembered: the caller rolled back writes made through this repository."""
         self._memo.clear()

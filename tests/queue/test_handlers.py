@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from backend.queue.domain import Change
 from backend.registry import Actor
 from protocol import CALL_EXPIRY_S, new_id
 from protocol.fakebus import FakeBus
@@ -249,3 +250,55 @@ def test_a_refused_request_in_a_batch_takes_back_what_it_did_and_what_was_rememb
         marker = conn.exec_driver_sql("SELECT value FROM queue_meta WHERE key = 'day'").scalar()
     assert state == "cancelled" and marker == first.issued_at.date().isoformat()
     assert hall.retained(hall.topics.queue_state("qa"))["waiting"] == 2
+
+
+def _statements(hall) -> list[str]:
+    """Every statement the executor's connection runs from now on (SQLite's trace callback)."""
+    seen: list[str] = []
+    hall.backend.executor._conn.connection.driver_connection.set_trace_callback(seen.append)
+    return seen
+
+
+def test_the_next_transaction_keeps_what_the_last_one_read_when_nothing_changed_since(hall):
+    service = hall.backend.publisher.services["queue"]
+    hall.ok("kiosk-1", "ticket.issue", queue="qa")
+    kept = service._batch.repo
+    seen = _statements(hall)
+    second = TicketResult.model_validate(hall.ok("kiosk-1", "ticket.issue", queue="qa")).ticket
+    assert service._batch.repo is kept
+    assert not [s for s in seen if "queue_meta" in s or "window_runtime" in s]   # the day and windows not read again
+    assert (second.number, second.ahead) == ("A002", 1)
+    assert hall.retained(hall.topics.queue_state("qa"))["waiting"] == 2
+
+
+def test_another_connections_commit_between_transactions_is_read_afresh(hall):
+    from backend.queue import admin
+    from backend.queue.handlers import run_change
+
+    service = hall.backend.publisher.services["queue"]
+    hall.ok("kiosk-1", "ticket.issue", queue="qa")
+    kept = service._batch.repo
+    # the administrator suspends qa through the web page's path: its own connection and commit
+    run_change(hall.backend.engine, hall.backend.publisher, service,
+               lambda conn, engine: (admin.suspend_queue(conn, "qa", "系统维护", hall.clock()), Change({"qa"}))[1])
+    assert hall.error("kiosk-1", "ticket.issue", queue="qa") == "queue_closed"
+    assert service._batch.repo is not kept
+
+
+def test_a_transaction_that_did_not_commit_leaves_nothing_remembered(hall, monkeypatch):
+    from backend import core
+
+    service = hall.backend.publisher.services["queue"]
+    hall.ok("kiosk-1", "ticket.issue", queue="qa")
+
+    def failing_record(*args, **kwargs):
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(core, "record_reply", failing_record)   # the ticket is made, then the batch fails
+    assert hall.ask("kiosk-1", "ticket.issue", queue="qa").error.code == "internal_error"
+    monkeypatch.undo()
+    third = TicketResult.model_validate(hall.ok("kiosk-1", "ticket.issue", queue="qa")).ticket
+    # the repository had counted A002 as waiting; the database never had it
+    assert (third.number, third.ahead) == ("A002", 1)
+    assert hall.retained(hall.topics.queue_state("qa"))["waiting"] == 2
+    assert service._batch.commits == hall.backend.executor._conn.info[core.COMMITS] - 1
