@@ -24,7 +24,7 @@ from protocol.models import Reply, Request, WindowParams, SubmitEvaluation
 from .db import savepoint
 from .publisher import Publication, Publisher
 from .registry import Actor
-from .requests_log import find_reply, record_reply
+from .requests_log import find_replies, record_reply
 from .settings import BackendSettings
 
 log = logging.getLogger(__name__)
@@ -132,9 +132,12 @@ class RequestExecutor:
         if request.type not in allowed:
             raise ProtocolError("not_permitted", f"a {actor.role} ({actor.id}) may not send {request.type}")
         bound = actor.window
-        asked = getattr(request.params, "window", None)
-        if bound and asked and asked != bound and isinstance(request.params, (WindowParams, SubmitEvaluation)):
-            raise ProtocolError("not_permitted", f"{actor.id} is bound to window {bound}, not {asked}")
+        if bound and isinstance(request.params, (WindowParams, SubmitEvaluation)):
+            # (not getattr(params, "window", None): a pydantic model without the field raised and
+            # caught an AttributeError with a formatted message for every kiosk's request)
+            asked = request.params.window
+            if asked and asked != bound:
+                raise ProtocolError("not_permitted", f"{actor.id} is bound to window {bound}, not {asked}")
 
     def execute(self, actor: Actor, request: Request) -> Reply:
         """Run *request* once; a repeated id returns the stored reply without doing anything."""
@@ -163,8 +166,9 @@ class RequestExecutor:
             states: list[Publication] = []
             try:
                 with self._transaction() as conn:
+                    stored = find_replies(conn, [(actor.id, request.id) for actor, request in batch])
                     for actor, request in batch:
-                        done, outcome = self._execute_one(conn, actor, request)
+                        done, outcome = self._execute_one(conn, actor, request, stored)
                         answers.append(done)
                         if outcome is not None:
                             publications += outcome.publications
@@ -235,10 +239,14 @@ class RequestExecutor:
                 log.exception("computing the state of %s failed", refresh.key)
         return publications
 
-    def _execute_one(self, conn: Connection, actor: Actor, request: Request) -> tuple[Answer, Outcome | None]:
-        stored = find_reply(conn, actor.id, request.id)
-        if stored is not None:   # a retry: the original reply, byte for byte
-            return Answer(Reply.model_validate_json(stored), stored.encode("utf-8")), None
+    def _execute_one(self, conn: Connection, actor: Actor, request: Request,
+                     stored: dict[tuple[str, str], str]) -> tuple[Answer, Outcome | None]:
+        """Run one request of a batch; *stored* holds the replies already stored for the batch's
+        requests, and gets this one's (the same request twice in a batch runs once)."""
+        key = (actor.id, request.id)
+        earlier = stored.get(key)
+        if earlier is not None:   # a retry: the original reply, byte for byte
+            return Answer(Reply.model_validate_json(earlier), earlier.encode("utf-8")), None
         now = self.clock()
         outcome: Outcome | None = None
         try:
@@ -255,7 +263,9 @@ class RequestExecutor:
             log.exception("%s %s from %s failed", request.type, request.id, actor.id)
             return Answer.of(internal_error(request.id)), None
         done = Answer.of(reply)
-        record_reply(conn, actor.id, request.id, request.type, done.payload.decode("utf-8"), now)
+        text = done.payload.decode("utf-8")
+        record_reply(conn, actor.id, request.id, request.type, text, now)
+        stored[key] = text
         return done, outcome
 
     def publish_state(self, build: Callable[[Connection], list[Publication]]) -> None:

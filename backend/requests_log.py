@@ -24,12 +24,19 @@ processed_requests = sa.Table(
 
 # On every request: SQLite's DB-API directly (see backend.db.dbapi).
 _FIND = "SELECT reply FROM processed_requests WHERE device = ? AND request_id = ?"
+_FIND_MANY = "SELECT device, request_id, reply FROM processed_requests WHERE request_id IN ({marks})"
 _RECORD = "INSERT INTO processed_requests (device, request_id, type, reply, at) VALUES (?, ?, ?, ?, ?)"
 
 
-def find_reply(conn: Connection, device: str, request_id: str) -> str | None:
-    row = dbapi(conn).execute(_FIND, (device, request_id)).fetchone()
-    return row[0] if row else None
+def find_replies(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The stored replies of those of *keys* (device, request id) already processed: one statement
+    for a whole batch, by the request ids (the key's first column), the devices matched here."""
+    if len(keys) == 1:
+        row = dbapi(conn).execute(_FIND, keys[0]).fetchone()
+        return {keys[0]: row[0]} if row else {}
+    wanted = set(keys)
+    rows = dbapi(conn).execute(_FIND_MANY.format(marks=", ".join("?" * len(keys))), [rid for _, rid in keys])
+    return {(device, rid): reply for device, rid, reply in rows if (device, rid) in wanted}
 
 
 def record_reply(conn: Connection, device: str, request_id: str, kind: str, reply_json: str,

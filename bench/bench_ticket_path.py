@@ -8,8 +8,10 @@ On a shared VM the CPU time of the same work moves by a factor of two from minut
 so a change of a few percent cannot be seen in it.  ``--instructions`` counts instead: it runs
 this script twice under valgrind (``PYTHONHASHSEED=0``; needs ``valgrind``) and prints the
 user-space instructions per ticket (the difference of the two runs, so start-up is not
-counted), reproducible to about 0.01%.  The kernel's share (page writes, the fsync) is not in
-that count.
+counted).  The kernel's share (page writes, the fsync) is not in that count.  The heap is settled
+after start-up as in the backend (``backend.app.settle_heap``): before, a full collection of the
+start-up objects (~3 M instructions) fell inside or outside the measured tickets by chance, and
+two counts of the same code differed by up to 1.5%.
 
     python bench/bench_ticket_path.py [--batch 1 20] [--rounds 100]
     python bench/bench_ticket_path.py --instructions [--batch 20]
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hallrig import HALL, QUEUE_IDS, prepare  # noqa: E402
 
-from backend.app import build  # noqa: E402
+from backend.app import build, settle_heap  # noqa: E402
 from backend.core import Answer  # noqa: E402
 from backend.registry import Actor  # noqa: E402
 from protocol import new_id  # noqa: E402
@@ -50,6 +52,7 @@ class TicketLoop:
         self.backend = build(settings, FakeBus(FakeBroker(), HALL, client_id="backend"))
         self.actors = [Actor(f"kiosk-{i}", "kiosk") for i in range(KIOSKS)]
         self.sent = 0
+        settle_heap()   # as the backend's main() does: no full collection walks start-up's objects
 
     def round(self, batch: int) -> list[bytes]:
         requests = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TypeVar
 
@@ -80,6 +81,7 @@ def decode_request(data: bytes | str) -> Request:
         raise ProtocolError("invalid_request", f"invalid {obj.get('type')} request: {describe_validation_error(exc)}")
 
 
+@functools.cache
 def _request_types() -> frozenset[str]:
     from .models.requests import REQUEST_PARAMS
 

@@ -56,9 +56,12 @@ class _Q:
     marker = "SELECT value FROM queue_meta WHERE key = 'day'"
     set_marker = ("INSERT INTO queue_meta (key, value) VALUES ('day', :value) "
                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-    bump = ("INSERT INTO queue_counters (queue, day, last_seq, waiting, waiting_priority) "
-            "VALUES (:queue, :day, 1, 0, 0) "
-            "ON CONFLICT (queue, day) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq")
+    # a new ticket's number and its place in the line, in one statement: the number must be the
+    # next (else nothing changes, and add_ticket raises)
+    take_number = ("INSERT INTO queue_counters (queue, day, last_seq, waiting, waiting_priority) "
+                   "VALUES (:queue, :day, :seq, :waiting, :priority) "
+                   "ON CONFLICT (queue, day) DO UPDATE SET last_seq = :seq, waiting = waiting + :waiting, "
+                   "waiting_priority = waiting_priority + :priority WHERE last_seq = :seq - 1")
     snapshot = (
         "SELECT c.last_seq, c.waiting, c.waiting_priority, "
         "(SELECT number FROM calls WHERE queue = :queue AND day = :day AND kind = 'call' "
@@ -224,10 +227,10 @@ class SqlRepo:
         self._memo[("marker",)] = day
 
     def next_seq(self, queue: str, day: date) -> int:
-        seq = self._one(_Q.bump, {"queue": queue, "day": db_day(day)})[0]
-        key = ("snapshot", queue, day)
-        if key in self._memo:
-            self._memo[key] = self._memo[key].with_issued(seq)
+        """The number after the last one given out; :meth:`add_ticket` takes it in the database."""
+        snap = self.snapshot(queue, day)
+        seq = snap.issued + 1
+        self._memo[("snapshot", queue, day)] = snap.with_issued(seq)
         return seq
 
     def snapshot(self, queue: str, day: date) -> QueueSnapshot:
@@ -264,8 +267,18 @@ class SqlRepo:
 
     # -- tickets --------------------------------------------------------------------
     def add_ticket(self, ticket: Ticket) -> None:
+        """Store a new ticket, taking its number (:meth:`next_seq`) and, in the same statement, its
+        place in the waiting count of its line."""
+        counted = ticket.state in WAITING_STATES and ticket.queue == ticket.origin_queue
+        params = {"queue": ticket.origin_queue, "day": db_day(ticket.day), "seq": ticket.seq,
+                  "waiting": int(counted), "priority": int(counted and ticket.is_priority)}
+        if self._run(_Q.take_number, params).rowcount != 1:
+            raise RuntimeError(f"{ticket.number}: {ticket.seq} is not the next number of "
+                               f"{ticket.origin_queue} on {ticket.day}")
         self._run(_Q.add_ticket, _ticket_values(ticket))
-        self._loaded[ticket.id] = (False, ticket.queue, ticket.day, ticket.is_priority)
+        if counted:
+            self._adjust(ticket.queue, ticket.day, 1, params["priority"])
+        self._loaded[ticket.id] = (counted, ticket.queue, ticket.day, ticket.is_priority)
         self._moved(ticket)
 
     def save_ticket(self, ticket: Ticket) -> None:

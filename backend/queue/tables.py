@@ -59,7 +59,9 @@ tickets = sa.Table(
     sa.Index("ix_tickets_waiting", "queue", "day", "priority_class", "place_at", "seq",
              sqlite_where=sa.text(WAITING_SQL), postgresql_where=sa.text(WAITING_SQL)),
     sa.Index("ix_tickets_state", "state", "day"),
-    sa.Index("ix_tickets_target", "target_window", "state"),
+    # tickets transferred to a window (only those: an ordinary ticket's writes do not touch it)
+    sa.Index("ix_tickets_target", "target_window", "state", sqlite_where=sa.text("target_window IS NOT NULL"),
+             postgresql_where=sa.text("target_window IS NOT NULL")),
     sa.Index("ix_tickets_number", "number", "day"),
     # the recent service times (store.py: state = 'done' literally, so SQLite sees that it applies)
     sa.Index("ix_tickets_done", "queue", "finished_at", sqlite_where=sa.text("state = 'done'"),

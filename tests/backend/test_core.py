@@ -58,6 +58,19 @@ def test_same_request_id_from_another_device_is_another_request(settings):
     assert calls == ["r-1", "r-1"]
 
 
+def test_a_batch_finds_its_retries_by_device_and_id(settings):
+    """The stored replies of a batch are read at once: a retry among new requests gets its own
+    reply, and the same id from another device in the same batch is another request."""
+    backend, _broker, calls = make_backend(settings)
+    first = backend.executor.execute(KIOSK, Request(id="r-1", type="ticket.issue", params={"queue": "A"}))
+    batch = [(KIOSK, Request(id="r-2", type="ticket.issue", params={"queue": "A"})),
+             (Actor("kiosk-2", "kiosk"), Request(id="r-1", type="ticket.issue", params={"queue": "A"})),
+             (KIOSK, Request(id="r-1", type="ticket.issue", params={"queue": "A"}))]
+    replies = backend.executor.execute_batch(batch)
+    assert [r.result for r in replies] == [{"n": 2}, {"n": 3}, {"n": 1}]
+    assert replies[2] == first and calls == ["r-1", "r-2", "r-1"]
+
+
 def test_an_error_is_stored_too_and_its_work_rolled_back(settings):
     backend, broker, calls = make_backend(settings)
     request = Request(id="r-x", type="ticket.issue", params={"queue": "closed"})

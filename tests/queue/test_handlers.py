@@ -302,3 +302,16 @@ def test_a_transaction_that_did_not_commit_leaves_nothing_remembered(hall, monke
     assert (third.number, third.ahead) == ("A002", 1)
     assert hall.retained(hall.topics.queue_state("qa"))["waiting"] == 2
     assert service._batch.commits == hall.backend.executor._conn.info[core.COMMITS] - 1
+
+
+def test_a_number_out_of_step_with_the_database_is_refused_not_given_twice(hall):
+    """The repository takes a ticket's number from what it remembers; the statement storing it
+    checks in the database that it is the next one."""
+    hall.ok("kiosk-1", "ticket.issue", queue="qa")
+    # a write on the executor's connection that bypasses the repository (what docs/queue.md forbids)
+    raw = hall.backend.executor._conn.connection.driver_connection
+    raw.execute("UPDATE queue_counters SET last_seq = last_seq + 1 WHERE queue = 'qa'")
+    assert hall.ask("kiosk-1", "ticket.issue", queue="qa").error.code == "internal_error"
+    third = TicketResult.model_validate(hall.ok("kiosk-1", "ticket.issue", queue="qa")).ticket
+    assert (third.number, third.ahead) == ("A003", 1)   # read afresh after the failure
+    assert hall.retained(hall.topics.queue_state("qa"))["waiting"] == 2
