@@ -141,7 +141,7 @@ class HallState:
                 lines.append(window_id)
             else:
                 where = f"（{window.location}）" if window.location else ""
-                lines.append(f"{window.number}号窗口 {window.name}{where}")
+                lines.append(f"{window.label(' ')}{where}")
         return lines
 
     def queue_name(self, queue_id: str) -> str:

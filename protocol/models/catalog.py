@@ -132,6 +132,14 @@ class Window(Part):
     queues: tuple[Id, ...] = Field(default=(), description="served in this priority order")
     location: str = Field(default="", max_length=100)
 
+    def label(self, separator: str = " · ") -> str:
+        """"3号窗口 · 市场监管综合受理"; the name alone when it already starts with "3号" (many halls
+        name their windows "3号窗口"), so it never reads "3号窗口 · 3号窗口"."""
+        name = self.name.strip()
+        if name.startswith(f"{self.number}号"):
+            return name
+        return f"{self.number}号窗口{separator}{name}" if name else f"{self.number}号窗口"
+
 
 class IndexEntry(Part):
     id: Id

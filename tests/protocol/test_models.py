@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 from protocol import ProtocolError, decode, decode_request, encode
 from protocol.codec import decode_optional, reply_error, reply_ok
 from protocol.models import (PAYLOADS, Announcement, Announcements, CallEvent, Item, Material, Queue, Reply,
-                             Request, SubmitEvaluation, item_hash)
+                             Request, SubmitEvaluation, Window, item_hash)
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 
@@ -119,3 +119,10 @@ def test_announcement_text_round_trips_literally(text):
     ann = Announcements(items=(Announcement(id="n1", text=text, start=NOW, end=NOW + timedelta(hours=1)),),
                         updated_at=NOW)
     assert decode(Announcements, encode(ann)).items[0].text == text
+
+
+def test_a_window_label_says_its_number_once():
+    assert Window(id="w3", number=3, name="市场监管综合受理").label() == "3号窗口 · 市场监管综合受理"
+    assert Window(id="w3", number=3, name="3号窗口").label() == "3号窗口"
+    assert Window(id="w3", number=3, name="3号窗口（综合）").label(" ") == "3号窗口（综合）"
+    assert Window(id="w13", number=13, name="3号窗口").label() == "13号窗口 · 3号窗口"

@@ -58,6 +58,7 @@ def test_login_pick_window_and_operate(hall, browser):
     assert browser.form("/counter/window", window="w1").status_code == 302
     page = browser.client.get("/counter/").get_data(as_text=True)
     assert 'data-window="w1"' in page and "counter.js" in page
+    assert '<span class="where">1号窗口</span>' in page   # the window is named "1号窗口": said once
     hall.ok("kiosk-1", "ticket.issue", queue="qa")
     status, reply = browser.op("resume")
     assert reply["ok"] and reply["state"]["window"]["status"] == "open"
