@@ -45,6 +45,9 @@ CONNECT_TIMEOUT_S = 10.0
 RECONNECT_DELAY_S = (1.0, 10.0)
 #: A graceful stop waits at most this long for the broker to acknowledge what was sent.
 STOP_FLUSH_S = 2.0
+#: A silent client pings after this share of the keepalive: the broker drops it after 1.5
+#: keepalives, so a thread held up by a busy machine still has half a keepalive and more.
+PING_AFTER = 0.75
 
 _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
@@ -445,10 +448,11 @@ class MqttBus(BaseBus):
             return None
         if self._ping_sent:
             return max(0.05, self._ping_sent + self._keepalive - time.monotonic())
-        return max(0.05, self._last_sent + self._keepalive - time.monotonic())
+        return max(0.05, self._last_sent + self._keepalive * PING_AFTER - time.monotonic())
 
     def _keep_alive(self) -> None:
-        """PINGREQ when we have been silent for the keepalive; no PINGRESP within another: lost."""
+        """PINGREQ when we have been silent for :data:`PING_AFTER` of the keepalive; no PINGRESP
+        within a keepalive: lost."""
         if not self._keepalive:
             return
         now = time.monotonic()
@@ -456,7 +460,7 @@ class MqttBus(BaseBus):
             if now - self._ping_sent > self._keepalive:
                 raise ConnectionLost(f"no PINGRESP within {self._keepalive} s")
             return
-        if now - self._last_sent >= self._keepalive:
+        if now - self._last_sent >= self._keepalive * PING_AFTER:
             self._ping_sent = now
             with self._lock:
                 self._out += wire.PINGREQ_PACKET
