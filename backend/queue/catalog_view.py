@@ -9,6 +9,8 @@ from sqlalchemy.engine import Connection
 
 from protocol.models import Item, Queue, Window
 
+from .domain import windows_serving
+
 
 class CatalogCache:
     """The catalog's queues, windows and items, reloaded only when the catalog version changes.
@@ -22,6 +24,8 @@ class CatalogCache:
         self._version: int | None = None
         self._queues: dict[str, Queue] = {}
         self._windows: dict[str, Window] = {}
+        self._by_number: list[Window] = []
+        self._serving: dict[str, tuple[Window, ...]] = {}
         self._items: dict[str, Item | None] = {}
         self._last: tuple[object, DbCatalog] | None = None   # (transaction, its view)
 
@@ -39,9 +43,12 @@ class CatalogCache:
             if version != self._version:
                 self._queues = {q.id: q for q in store.list_queues(conn)}
                 self._windows = {w.id: w for w in store.list_windows(conn)}
+                self._by_number = sorted(self._windows.values(), key=lambda w: w.number)
+                self._serving = {q: windows_serving(self._by_number, q) for q in self._queues}
                 self._items = {}
                 self._version = version
-            view = DbCatalog(conn, version, self._queues, self._windows, self._items, self._lock)
+            view = DbCatalog(conn, version, self._queues, self._windows, self._items, self._lock,
+                             self._by_number, self._serving)
         if transaction is not None:
             self._last = (transaction, view)
         return view
@@ -50,9 +57,11 @@ class CatalogCache:
 class DbCatalog:
     """One transaction's view of the catalog (see :class:`CatalogCache`)."""
 
-    def __init__(self, conn: Connection, version: int, queues: dict, windows: dict, items: dict, lock):
+    def __init__(self, conn: Connection, version: int, queues: dict, windows: dict, items: dict, lock,
+                 by_number: list[Window], serving: dict[str, tuple[Window, ...]]):
         self._conn, self.version = conn, version
         self._queues, self._windows, self._items, self._lock = queues, windows, items, lock
+        self._by_number, self._serving = by_number, serving
 
     def queue(self, queue_id: str) -> Queue | None:
         return self._queues.get(queue_id)
@@ -76,4 +85,7 @@ class DbCatalog:
         return list(self._queues.values())
 
     def windows(self) -> list[Window]:
-        return sorted(self._windows.values(), key=lambda w: w.number)
+        return list(self._by_number)
+
+    def serving(self, queue_id: str) -> tuple[Window, ...]:
+        return self._serving.get(queue_id, ())

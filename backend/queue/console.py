@@ -131,7 +131,7 @@ def state_for(conn, window_id: str) -> dict:
         "awaiting_evaluation": state.awaiting_evaluation is not None,
         "targets": {
             "queues": [{"id": q.id, "label": f"{q.prefix} {q.name}"} for q in engine.catalog.queues()],
-            "windows": [{"id": w.id, "label": f"{w.number}号 {w.name}"} for w in engine.catalog.windows()
+            "windows": [{"id": w.id, "label": w.label()} for w in engine.catalog.windows()
                         if w.id != window_id],
         },
         "now": builder.local(now).strftime("%H:%M:%S"),

@@ -156,7 +156,7 @@ class QueueEngine:
     # -- estimates --------------------------------------------------------------------
     def estimate(self, queue_id: str, ahead: int) -> WaitEstimate:
         """Wait for someone with *ahead* tickets before them in *queue_id* (rules.py formula)."""
-        serving = [w for w in self.catalog.windows() if queue_id in w.queues]
+        serving = self.catalog.serving(queue_id)
         statuses = self.repo.window_statuses()
         open_count = sum(1 for w in serving if statuses.get(w.id) == WindowStatus.OPEN)
         per = per_ticket_minutes(self.repo.recent_service_minutes(queue_id, self.rules.recent_services),

@@ -14,7 +14,7 @@ from datetime import date
 from protocol.models import Item, Queue, Window
 
 from .domain import (WAITING_STATES, Appointment, AuditEntry, CallRecord, Evaluation, QueueSnapshot, Ticket,
-                     TicketState, WindowEvent, WindowRuntime, WindowStatus)
+                     TicketState, WindowEvent, WindowRuntime, WindowStatus, windows_serving)
 
 
 class StaticCatalog:
@@ -39,6 +39,9 @@ class StaticCatalog:
 
     def windows(self) -> list[Window]:
         return sorted(self._windows.values(), key=lambda w: w.number)
+
+    def serving(self, queue_id: str) -> tuple[Window, ...]:
+        return windows_serving(self.windows(), queue_id)
 
 
 def _place(ticket: Ticket) -> tuple:

@@ -97,7 +97,7 @@ class StateBuilder:
         queue = self.catalog.queue(ticket.queue)
         item = self.catalog.item(ticket.item) if ticket.item else None
         ahead = self.repo.count_ahead(ticket, just_issued=True)
-        windows = tuple(sorted(w.number for w in self.catalog.windows() if ticket.queue in w.queues))
+        windows = tuple(w.number for w in self.catalog.serving(ticket.queue))
         url = f"{self.settings.public_url.rstrip('/')}/t/{ticket.id}" if self.settings.public_url else ""
         return TicketInfo(id=ticket.id, number=ticket.number, queue=ticket.queue,
                           queue_name=queue.name if queue else ticket.queue, item=ticket.item,
