@@ -97,11 +97,11 @@ class SubmitEvaluation(Params):
 
     @model_validator(mode="after")
     def _reasons(self) -> "SubmitEvaluation":
+        # (that a poor level needs a reason is the engine's rule: refused there as ``reason_required``,
+        # a code the evaluator can act on, not as a malformed request)
         unknown = [r for r in self.reasons if r not in EVALUATION_REASONS]
         if unknown:
             raise ValueError(f"unknown reasons {unknown}; choose from {list(EVALUATION_REASONS)}")
-        if self.level in POOR_LEVELS and not self.reasons:
-            raise ValueError(f"level {self.level} ({EVALUATION_LEVELS[self.level]}) needs at least one reason")
         return self
 
 

@@ -10,44 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.support.backendproc import BackendProcess, run_hall
 from tests.support.hall import CATALOG
 from tests.support.mqtt import RawClient, unique
 
 pytestmark = pytest.mark.broker
 
-
-
-def run_hall(*args: str, env: dict) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "hall", *args], capture_output=True, text=True, env=env,
-                            timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-class BackendProcess:
-    def __init__(self, config: Path, env: dict, log: Path):
-        self.config, self.env, self.log = config, env, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "backend", "--config", str(self.config),
-                                          "--no-web"], stdout=out, stderr=subprocess.STDOUT, env=self.env)
-
-    def kill9(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -71,20 +42,9 @@ def hall(broker, tmp_path):
     for device, role, window in (("kiosk-1", "kiosk", ""), ("keypad-1", "keypad", "1"), ("wall-1", "wall", "")):
         args = ["device", "add", device, "--role", role, "--broker-dir", str(broker.dir), "--config", str(config)]
         run_hall(*args, *(["--window", window] if window else []), env=env)
-    backend = BackendProcess(config, env, tmp_path / "backend.log")
+    backend = BackendProcess(config, tmp_path / "backend.log", env)
     yield backend  # the test starts it once its clients listen
     backend.stop()
-
-
-def request(client: RawClient, hall_id: str, device: str, kind: str, params: dict, request_id: str) -> dict:
-    """Send a request the way PROTOCOL.md says and return the reply (bounded wait)."""
-    t = f"hall/{hall_id}/devices/{device}"
-    client.publish(f"{t}/requests", {"v": 1, "id": request_id, "type": kind, "params": params},
-                   response_topic=f"{t}/replies", correlation=request_id.encode(), expiry=30)
-    message = client.expect(f"{t}/replies", timeout=20,
-                            where=lambda m: m.properties.CorrelationData == request_id.encode())
-    client.messages.remove(message)
-    return json.loads(message.payload)
 
 
 def test_a_ticket_is_issued_called_and_seen_on_the_wall(broker, hall):
@@ -101,17 +61,17 @@ def test_a_ticket_is_issued_called_and_seen_on_the_wall(broker, hall):
         wall.expect(f"hall/{h}/queues/A/state", timeout=30, where=lambda m: not m.retain)
 
         first_id = unique()
-        issued = request(kiosk, h, "kiosk-1", "ticket.issue", {"item": "GA-001"}, first_id)
+        issued = kiosk.request(h, "kiosk-1", "ticket.issue", {"item": "GA-001"}, first_id)
         assert issued["ok"], issued
         ticket = issued["result"]["ticket"]
         assert ticket["number"] == "A001" and ticket["queue"] == "A"
 
-        retried = request(kiosk, h, "kiosk-1", "ticket.issue", {"item": "GA-001"}, first_id)
+        retried = kiosk.request(h, "kiosk-1", "ticket.issue", {"item": "GA-001"}, first_id)
         assert retried == issued  # same id: the original reply, no new ticket
-        second = request(kiosk, h, "kiosk-1", "ticket.issue", {"item": "GA-001"}, unique())
+        second = kiosk.request(h, "kiosk-1", "ticket.issue", {"item": "GA-001"}, unique())
         assert second["result"]["ticket"]["number"] == "A002"
 
-        called = request(keypad, h, "keypad-1", "window.call_next", {}, unique())
+        called = keypad.request(h, "keypad-1", "window.call_next", {}, unique())
         assert called["ok"], called
         event = json.loads(wall.expect(f"hall/{h}/events/call", timeout=10).payload)
         assert event["ticket"] == "A001" and event["window"] == "1" and event["v"] == 1
@@ -122,7 +82,7 @@ def test_a_ticket_is_issued_called_and_seen_on_the_wall(broker, hall):
         assert json.loads(window.payload)["serving"]["number"] == "A001"
 
         # a kiosk may not call numbers; the backend says so
-        refused = request(kiosk, h, "kiosk-1", "window.call_next", {"window": "1"}, unique())
+        refused = kiosk.request(h, "kiosk-1", "window.call_next", {"window": "1"}, unique())
         assert not refused["ok"] and refused["error"]["code"] == "not_permitted"
 
 
@@ -134,13 +94,13 @@ def test_numbering_continues_after_the_backend_is_killed(broker, hall):
         wall.subscribe(f"hall/{h}/queues/A/state")
         hall.start()
         wall.expect(f"hall/{h}/queues/A/state", timeout=30, where=lambda m: not m.retain)
-        numbers = [request(kiosk, h, "kiosk-1", "ticket.issue", {"queue": "A"}, unique())["result"]["ticket"]["number"]
+        numbers = [kiosk.request(h, "kiosk-1", "ticket.issue", {"queue": "A"}, unique())["result"]["ticket"]["number"]
                    for _ in range(3)]
         hall.kill9()
         retry_id = unique()
         hall.start()
-        after = request(kiosk, h, "kiosk-1", "ticket.issue", {"queue": "A"}, retry_id)
-        again = request(kiosk, h, "kiosk-1", "ticket.issue", {"queue": "A"}, retry_id)
+        after = kiosk.request(h, "kiosk-1", "ticket.issue", {"queue": "A"}, retry_id)
+        again = kiosk.request(h, "kiosk-1", "ticket.issue", {"queue": "A"}, retry_id)
         assert after == again
         last = int(numbers[-1][1:])
         assert after["result"]["ticket"]["number"] == f"A{last + 1:03d}"

@@ -72,9 +72,13 @@ def test_request_round_trips_with_typed_params():
     assert isinstance(again.params, SubmitEvaluation)
 
 
-def test_poor_rating_needs_a_reason():
-    with pytest.raises(ProtocolError, match="needs at least one reason"):
-        decode_request(b'{"v":1,"id":"x","type":"evaluation.submit","params":{"level":1}}')
+def test_a_rating_with_an_unknown_reason_is_malformed_one_without_a_reason_is_for_the_engine():
+    with pytest.raises(ProtocolError, match="unknown reasons") as info:
+        decode_request('{"v":1,"id":"x","type":"evaluation.submit","params":{"level":1,"reasons":["天气"]}}'
+                       .encode())
+    assert info.value.code == "invalid_request"
+    # a poor level without a reason is well formed: the engine refuses it as reason_required
+    assert decode_request(b'{"v":1,"id":"x","type":"evaluation.submit","params":{"level":1}}').params.level == 1
 
 
 def test_item_rejects_promise_beyond_statute_and_bad_kind():

@@ -95,13 +95,13 @@ def test_evaluation_is_bound_to_the_finished_ticket(hall):
     assert (result["ticket_id"], result["level"], result["label"]) == (ticket["id"], 1, "非常不满意")
     assert hall.retained(hall.topics.window_state("w1"))["awaiting_evaluation"] is None
     assert hall.error("eval-1", "evaluation.submit", level=5, ticket_id=ticket["id"]) == "already_evaluated"
-    # a poor rating without a reason never reaches the engine: the contract refuses it
+    # a poor rating without a reason is refused with the code that says so (the request is well formed)
     evaluator = FakeBus(hall.broker, HALL, device="eval-1").start()
     replies = []
     evaluator.subscribe(hall.topics.device_replies("eval-1"), lambda m: replies.append(json.loads(m.payload)))
     raw = {"v": 1, "id": "e-1", "type": "evaluation.submit", "params": {"level": 2}}
     evaluator.publish(hall.topics.device_requests("eval-1"), json.dumps(raw).encode())
-    assert replies[-1]["error"]["code"] == "invalid_request" and "reason" in replies[-1]["error"]["message"]
+    assert replies[-1]["error"]["code"] == "reason_required" and "reason" in replies[-1]["error"]["message"]
     evaluator.stop()
 
 

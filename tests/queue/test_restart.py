@@ -4,10 +4,7 @@ and check that state, numbering and idempotency carry on from the database."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -19,41 +16,22 @@ from protocol import new_id
 from protocol.fakebus import FakeBroker, FakeBus
 from protocol.models import Request
 
+from tests.support.backendproc import BackendProcess
+
 from .conftest import HALL, load_hall
 
 pytestmark = pytest.mark.broker
-ROOT = Path(__file__).resolve().parents[2]
 
 
-class BackendProcess:
-    """``python -m backend --no-web`` on a settings file, started and SIGKILLed by the test."""
-
-    def __init__(self, directory: Path, broker):
-        self.dir = directory
-        creds = broker.credentials("backend")["broker"]
-        self.config = directory / "backend.toml"
-        self.config.write_text(
-            f'hall = "{HALL}"\ndata_dir = "{directory}"\ntimezone = "Asia/Shanghai"\n\n'
-            f'[broker]\nhost = "{creds["host"]}"\nport = {creds["port"]}\nusername = "{creds["username"]}"\n'
-            f'password = "{creds["password"]}"\n\n[queue]\ncheck_interval_s = 0\n', encoding="utf-8")
-        self.proc: subprocess.Popen | None = None
-        self.log = directory / "backend.log"
-
-    def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "backend", "--config", str(self.config), "--no-web"],
-                                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def kill9(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+def backend_process(directory: Path, broker) -> BackendProcess:
+    """``python -m backend --no-web`` on a settings file of *directory*, started and SIGKILLed by the test."""
+    creds = broker.credentials("backend")["broker"]
+    config = directory / "backend.toml"
+    config.write_text(
+        f'hall = "{HALL}"\ndata_dir = "{directory}"\ntimezone = "Asia/Shanghai"\n\n'
+        f'[broker]\nhost = "{creds["host"]}"\nport = {creds["port"]}\nusername = "{creds["username"]}"\n'
+        f'password = "{creds["password"]}"\n\n[queue]\ncheck_interval_s = 0\n', encoding="utf-8")
+    return BackendProcess(config, directory / "backend.log")
 
 
 def prepare(directory: Path) -> None:
@@ -72,7 +50,7 @@ def running(own_broker, tmp_path):
     from protocol.client import MqttBus
 
     prepare(tmp_path)
-    process = BackendProcess(tmp_path, own_broker)
+    process = backend_process(tmp_path, own_broker)
     process.start()
     kiosk = MqttBus(own_broker.settings("kiosk-1"), HALL, device="kiosk-1").start()
     keypad = MqttBus(own_broker.settings("keypad-1"), HALL, device="keypad-1").start()
@@ -82,7 +60,7 @@ def running(own_broker, tmp_path):
     keypad.stop()
     process.stop()
     if process.proc and process.proc.returncode not in (0, -signal.SIGKILL):
-        print(process.log.read_text(errors="replace")[-3000:])
+        print(process.tail())
 
 
 def call(bus, kind: str, request_id: str | None = None, timeout: float = 20.0, **params):

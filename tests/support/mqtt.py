@@ -1,9 +1,9 @@
 """A plain paho MQTT v5 client for tests, written from PROTOCOL.md, not from our wrapper.
 
 It records every message; ``expect`` waits (bounded) for one on a filter and
-``fence`` proves that earlier publishes of a client were dropped: it publishes
-a message the ACL allows and waits for it, so anything the same client sent
-before it would have arrived first.
+``fence`` waits until everything the broker routed to this client so far has
+arrived: it publishes a message the ACL allows on a topic the client reads and
+waits for it (the broker keeps each client's messages in order).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import queue
 import termios
 import threading
 import uuid
+from datetime import datetime, timezone
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -27,6 +28,7 @@ class RawClient:
     def __init__(self, host: str, port: int, username: str | None, password: str | None,
                  client_id: str | None = None):
         self.messages: list[mqtt.MQTTMessage] = []
+        self._fences: set[str] = set()
         self._cond = threading.Condition()
         self.connack: "queue.Queue[int]" = queue.Queue()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or username or "",
@@ -100,6 +102,36 @@ class RawClient:
         if not found:
             raise AssertionError(f"nothing on {filter_} within {timeout} s; got {[m.topic for m in self.messages]}")
         return found
+
+    def request(self, hall: str, device: str, kind: str, params: dict, request_id: str | None = None,
+                timeout: float = 20.0) -> dict:
+        """Send a request the way the README says - on the device's own ``requests`` topic with Response
+        Topic, Correlation Data = the id and a 30 s expiry - and return its reply (bounded wait)."""
+        rid = request_id or unique()
+        base = f"hall/{hall}/devices/{device}"
+        self.publish(f"{base}/requests", {"v": 1, "id": rid, "type": kind, "params": params},
+                     response_topic=f"{base}/replies", correlation=rid.encode(), expiry=30)
+        message = self.expect(f"{base}/replies", timeout=timeout,
+                              where=lambda m: m.properties.CorrelationData == rid.encode())
+        with self._cond:
+            self.messages.remove(message)
+        return json.loads(message.payload)
+
+    def fence(self, topic: str, timeout: float = 10.0) -> None:
+        """Return once everything the broker routed to this client before now has been received.
+
+        Publishes a fresh, valid ``DeviceStatus`` (online, not retained) on *topic* - the client's own
+        ``devices/{d}/status``, which its ACL lets it write and read - and waits for it to come back:
+        the broker delivers to one client in order, so whatever it sent this client earlier (a state
+        the backend published before the reply just received, say) arrived first."""
+        if topic not in self._fences:
+            self.subscribe(topic)
+            self._fences.add(topic)
+        payload = json.dumps({"v": 1, "status": "online", "at": datetime.now(timezone.utc).isoformat()}).encode()
+        self.publish(topic, payload)
+        message = self.expect(topic, timeout, where=lambda m: m.payload == payload and not m.retain)
+        with self._cond:
+            self.messages.remove(message)
 
     def received(self, filter_: str, *, live_only: bool = True) -> list[mqtt.MQTTMessage]:
         """Messages on *filter_*; by default only live ones, not retained state from before we subscribed."""
