@@ -9,8 +9,9 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from hallcore.errors import ConfigError
 from protocol import Topics
-from protocol.models import DeviceConfig
+from protocol.models import LANGUAGES, DeviceConfig
 
 from .db import UtcDateTime, metadata
 from .publisher import Publication
@@ -22,7 +23,8 @@ devices = sa.Table(
     sa.Column("window", sa.String(64), nullable=True),
     sa.Column("name", sa.String(100), nullable=False, server_default=""),
     sa.Column("layout", sa.String(40), nullable=False, server_default=""),
-    sa.Column("language", sa.String(8), nullable=False, server_default="zh"),
+    # the language a kiosk shows a new visitor first; "" = the device's own setting (DeviceConfig.language)
+    sa.Column("language", sa.String(8), nullable=False, server_default=""),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
@@ -43,13 +45,31 @@ def get_device(conn: Connection, device_id: str) -> Actor | None:
     return Actor(row.id, row.role, row.window) if row else None
 
 
-def upsert_device(conn: Connection, device_id: str, role: str, window: str | None, name: str = "") -> None:
+def upsert_device(conn: Connection, device_id: str, role: str, window: str | None, name: str = "",
+                  language: str | None = None) -> None:
+    """Register a device or change its entry; *language* None keeps what the entry had ("" when new)."""
     existing = conn.execute(sa.select(devices.c.id).where(devices.c.id == device_id)).first()
     values = {"role": role, "window": window or None, "name": name, "enabled": True}
+    if language is not None:
+        values["language"] = _checked_language(language)
     if existing:
         conn.execute(devices.update().where(devices.c.id == device_id).values(**values))
     else:
         conn.execute(devices.insert().values(id=device_id, created_at=datetime.now(timezone.utc), **values))
+
+
+def set_device_language(conn: Connection, device_id: str, language: str) -> bool:
+    """The language the device's kiosk shows a new visitor first ("" = its own setting); False when
+    no such device is registered.  The backend publishes the new config on its next periodic tick."""
+    result = conn.execute(devices.update().where(devices.c.id == device_id)
+                          .values(language=_checked_language(language)))
+    return result.rowcount == 1
+
+
+def _checked_language(language: str) -> str:
+    if language not in ("", *LANGUAGES):
+        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)} (or empty), not {language!r}")
+    return language
 
 
 def list_devices(conn: Connection) -> list[sa.Row]:

@@ -67,9 +67,25 @@ def cmd_device_add(args) -> int:
     if not args.no_registry:
         _settings, engine = _backend(args)
         with engine.begin() as conn:
-            upsert_device(conn, args.id, args.role, args.window or None, args.name or "")
+            upsert_device(conn, args.id, args.role, args.window or None, args.name or "", args.language)
         engine.dispose()
     print(f"device {args.id} ({args.role}) provisioned; credentials: {creds}")
+    return 0
+
+
+def cmd_device_set(args) -> int:
+    """Change a registered device's config (not its credentials); the backend publishes it within a tick."""
+    from backend.registry import set_device_language
+
+    _settings, engine = _backend(args)
+    language = "" if args.language == "own" else args.language
+    with engine.begin() as conn:
+        found = set_device_language(conn, args.id, language)
+    engine.dispose()
+    if not found:
+        print(f"hall device set: no device {args.id!r} in the registry (hall device add)")
+        return 2
+    print(f"device {args.id}: language {language or 'its own setting'}")
     return 0
 
 
@@ -122,6 +138,8 @@ def cmd_run(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from protocol.models.devices import DEVICE_ROLES, LANGUAGES
+
     parser = argparse.ArgumentParser(prog="hall", description="OneStop Hall: provision and run a service hall")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -140,14 +158,22 @@ def build_parser() -> argparse.ArgumentParser:
     device = sub.add_parser("device", help="devices").add_subparsers(dest="device_cmd", required=True)
     p = device.add_parser("add", help="provision a device: credentials, ACL, registry, credentials file")
     p.add_argument("id")
-    p.add_argument("--role", required=True, choices=["kiosk", "wall", "bar", "keypad", "evaluator"])
+    p.add_argument("--role", required=True, choices=DEVICE_ROLES)
     p.add_argument("--window", default="", help="the window a bar, keypad or evaluator belongs to")
     p.add_argument("--name", default="")
     p.add_argument("--host", default=None, help="broker address written into the credentials file")
     p.add_argument("--broker-dir", default=str(default_broker_dir()))
     p.add_argument("--config", default=None, help="backend settings (for the device registry)")
     p.add_argument("--no-registry", action="store_true", help="only the broker side")
+    p.add_argument("--language", default=None, choices=LANGUAGES,
+                   help="a kiosk's first language for a new visitor (default: the kiosk's own setting)")
     p.set_defaults(func=cmd_device_add)
+    p = device.add_parser("set", help="change a registered device's config (its credentials stay)")
+    p.add_argument("id")
+    p.add_argument("--language", required=True, choices=(*LANGUAGES, "own"),
+                   help="a kiosk's first language for a new visitor; own: the kiosk's own setting")
+    p.add_argument("--config", default=None, help="backend settings (for the device registry)")
+    p.set_defaults(func=cmd_device_set)
 
     user = sub.add_parser("user", help="console users").add_subparsers(dest="user_cmd", required=True)
     p = user.add_parser("add", help="create or update an admin or window staff login")

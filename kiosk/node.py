@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from hardware.errors import HardwareError, PaperOut
 from protocol.bus import BaseBus
 from protocol.errors import ProtocolError
-from protocol.models import CheckIn, IssueTicket, Request, TicketInfo, TicketResult
+from protocol.codec import decode_optional
+from protocol.models import CheckIn, DeviceConfig, IssueTicket, Request, TicketInfo, TicketResult
 
 from .health import HealthReporter
 from .model import Failure, KioskModel
@@ -60,6 +61,8 @@ class KioskNode:
         self._backend_quiet = False
         self._banner = ""
         self._started = False
+        #: The first language from the kiosk's own settings, until the hall's registry names one.
+        self.own_language = model.options.language
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> "KioskNode":
@@ -78,6 +81,7 @@ class KioskNode:
         topics = self.bus.topics
         self.bus.subscribe(topics.queue_states_all(), hall.handle_queue)
         self.bus.subscribe(topics.announcements(), hall.handle_announcements)
+        self.bus.subscribe(topics.device_config(self.device), self._on_config)
         self.bus.on_connect(self._on_connect)
         self.runner.start()
         self.bus.start()
@@ -100,6 +104,22 @@ class KioskNode:
         self.health.republish_alerts()
         self.model.set_online(True)
         self.publish_health()
+
+    def _on_config(self, message) -> None:
+        """The device's config from the hall registry (retained): its first language, if it names one."""
+        try:
+            config = decode_optional(DeviceConfig, message.payload)
+        except ProtocolError as exc:
+            log.warning("ignoring a bad device config: %s", exc)
+            return
+        if config is not None and config.device != self.device:
+            log.warning("ignoring the config of %s on %s's topic", config.device, self.device)
+            return
+        language = (config.language if config is not None else "") or self.own_language
+        if language != self.model.options.language:
+            log.info("first language for a new visitor: %s (%s)", language,
+                     "hall registry" if config is not None and config.language else "own setting")
+        self.model.set_default_language(language)
 
     def tick(self) -> None:
         """About once a second: connection, idle timeout, periodic health and paper checks."""

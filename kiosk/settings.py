@@ -39,9 +39,9 @@ from typing import Any
 
 from hallcore.errors import ConfigError
 from protocol.connection import DeviceSettings
+from protocol.models import LANGUAGES
 
 ORIENTATIONS = ("portrait", "landscape")
-LANGUAGES = ("zh", "en")
 PRINTER_KINDS = ("usb", "serial", "network", "file", "dummy", "emulator")
 
 

@@ -31,6 +31,14 @@ def test_device_user_catalog_and_appointment_commands(tmp_path, monkeypatch, cap
     assert main(["broker", "config", "--out", str(out), "--hall", "h1"]) == 0
     assert main(["device", "add", "keypad-3", "--role", "keypad", "--window", "1", "--broker-dir", str(out),
                  "--config", str(config)]) == 0
+    assert main(["device", "add", "kiosk-2", "--role", "kiosk", "--language", "en", "--broker-dir", str(out),
+                 "--config", str(config)]) == 0
+    password = tomllib.loads((out / "credentials" / "kiosk-2.toml").read_text())["broker"]["password"]
+    assert main(["device", "set", "kiosk-2", "--language", "zh", "--config", str(config)]) == 0
+    assert main(["device", "set", "keypad-3", "--language", "own", "--config", str(config)]) == 0
+    assert main(["device", "set", "kiosk-404", "--language", "en", "--config", str(config)]) == 2
+    assert "no device 'kiosk-404'" in capsys.readouterr().out
+    assert tomllib.loads((out / "credentials" / "kiosk-2.toml").read_text())["broker"]["password"] == password
     assert main(["device", "add", "bar-9", "--role", "bar", "--broker-dir", str(out), "--config", str(config)]) == 2
     assert "give --window" in capsys.readouterr().err
     assert main(["user", "add", "wang", "--role", "staff", "--password", "long-enough-1", "--name", "王芳",
@@ -40,6 +48,8 @@ def test_device_user_catalog_and_appointment_commands(tmp_path, monkeypatch, cap
     engine = sa.create_engine(f"sqlite:///{tmp_path}/hall.db")
     with engine.connect() as conn:
         assert conn.execute(sa.text("select role, window from devices where id='keypad-3'")).one() == ("keypad", "1")
+        languages = dict(conn.execute(sa.text("select id, language from devices")).all())
+        assert languages == {"keypad-3": "", "kiosk-2": "zh"}   # kiosk-2 chose en, then zh; keypad-3 its own
         assert conn.execute(sa.text("select display_name from users where username='wang'")).scalar() == "王芳"
         assert conn.execute(sa.text("select count(*) from appointments")).scalar() == 1
     engine.dispose()

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable
 
 from hallcore.search import Hit
-from protocol.models import Item
+from protocol.models import LANGUAGES, Item
 from protocol.topics import Topics
 
 from ..texts import tr
@@ -213,6 +213,23 @@ class KioskModel(Observable):
             self.visit.language = "en" if self.visit.language == "zh" else "zh"
         self._visit_changed()
 
+    def set_default_language(self, language: str) -> None:
+        """The language a new visitor sees first (the device's config from the hall registry, else the
+        kiosk's own setting).  A kiosk at rest on Home switches at once; a visitor in the middle of a
+        visit keeps theirs, and the next visitor gets the new one after the idle reset."""
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}")
+        with self.lock:
+            old = self.options.language
+            if language == old:
+                return
+            self.options = replace(self.options, language=language)
+            at_rest = self.visit.at_rest(old)
+            if at_rest:
+                self.visit.language = language
+        if at_rest:
+            self.emit("visit")
+
     def set_elderly(self, on: bool) -> None:
         with self.lock:
             self.visit.elderly = on
@@ -266,8 +283,7 @@ class KioskModel(Observable):
         with self.lock:
             visit = self.visit
             timeout = self.options.elderly_idle_timeout_s if visit.elderly else self.options.idle_timeout_s
-            at_rest = visit.screen == "home" and not visit.query and not visit.code \
-                and visit.language == self.options.language
+            at_rest = visit.at_rest(self.options.language)
             if at_rest or visit.idle_for(self.clock()) < timeout or self.desk.busy:
                 return False
             self.desk.reset()

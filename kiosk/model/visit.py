@@ -79,6 +79,10 @@ class Visit:
     def idle_for(self, now: float) -> float:
         return now - self.last_activity
 
+    def at_rest(self, language: str) -> bool:
+        """Nobody is using the kiosk: Home, nothing typed, in the kiosk's first *language*."""
+        return self.screen == "home" and not self.query and not self.code and self.language == language
+
     def reset(self, language: str) -> None:
         """Back to Home with nothing entered (the next visitor starts fresh)."""
         self.language = language

@@ -3,7 +3,7 @@
 from .base import SCHEMA_VERSION, Part, Payload, StrictPayload
 from .catalog import (ITEM_KINDS, MATERIAL_FORMS, CatalogIndex, Department, Fee, Form, IndexEntry,
                       Item, Material, Period, Queue, Window, item_hash)
-from .devices import DEVICE_ROLES, DeviceConfig, DeviceHealth, DeviceStatus
+from .devices import DEVICE_ROLES, LANGUAGES, DeviceConfig, DeviceHealth, DeviceStatus, Language
 from .hall import (Alert, Announcement, Announcements, CallEntry, CallEvent, QueueState, RecentCalls,
                    TicketRef, WaitEstimate, WindowState)
 from .requests import (EVALUATION_LEVELS, EVALUATION_REASONS, POOR_LEVELS, REQUEST_PARAMS, CallNumber,

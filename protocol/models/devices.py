@@ -11,6 +11,9 @@ from .base import Id, Payload
 Role = Literal["kiosk", "wall", "bar", "keypad", "evaluator", "backend", "console"]
 DEVICE_ROLES: tuple[str, ...] = ("kiosk", "wall", "bar", "keypad", "evaluator")
 PaperState = Literal["ok", "near_end", "out", "unknown"]
+#: The languages a screen speaks.
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 
 class DeviceStatus(Payload):
@@ -36,5 +39,6 @@ class DeviceConfig(Payload):
     role: Role
     window: Id | None = Field(default=None, description="the window a bar, keypad or evaluator belongs to")
     layout: str = Field(default="", max_length=40)
-    language: Literal["zh", "en"] = "zh"
+    language: Literal["", "zh", "en"] = Field(
+        default="", description="the language a kiosk shows a new visitor first; empty: the device's own setting")
     options: dict[str, str | int | float | bool | None] = {}

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from .base import Id, Part, Payload, StrictPayload
+from .devices import Language
 from .hall import Priority, WaitEstimate, WindowState
 
 RequestType = Literal[
@@ -42,7 +43,7 @@ class IssueTicket(Params):
     item: Id | None = None
     queue: Id | None = None
     priority: Priority = "normal"
-    language: Literal["zh", "en"] = "zh"
+    language: Language = "zh"
 
     @model_validator(mode="after")
     def _one_target(self) -> "IssueTicket":

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from backend.app import build
 from backend.core import Outcome
 from backend.publisher import Publication
-from backend.registry import Actor, upsert_device
+from backend.registry import Actor, set_device_language, upsert_device
+from hallcore.errors import ConfigError
 from protocol.fakebus import FakeBroker, FakeBus
 from protocol import ProtocolError
 from protocol.models import Alert, Request
@@ -133,9 +135,18 @@ def test_device_configs_are_republished_when_the_registry_changes(settings):
     backend.run_periodic()
     config = decode(DeviceConfig, broker.retained[backend.executor.topics.device_config("bar-7")])
     assert config.role == "bar" and config.window == "7"
+    assert config.language == ""   # not chosen: the device's own setting
     before = len(broker.log)
     backend.run_periodic()
     assert len(broker.log) == before  # nothing changed, nothing published
+    with backend.engine.begin() as conn:  # `hall device set bar-7 --language en`
+        assert set_device_language(conn, "bar-7", "en") and not set_device_language(conn, "nobody", "en")
+        upsert_device(conn, "bar-7", "bar", "8")   # a later `device add` keeps the language
+    backend.run_periodic()
+    config = decode(DeviceConfig, broker.retained[backend.executor.topics.device_config("bar-7")])
+    assert (config.window, config.language) == ("8", "en")
+    with backend.engine.begin() as conn, pytest.raises(ConfigError, match="language must be one of"):
+        set_device_language(conn, "bar-7", "fr")
 
 
 def _scratch_rows(backend) -> list[str]:

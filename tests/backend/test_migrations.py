@@ -35,3 +35,19 @@ def test_durable_sqlite_settings(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_0004_makes_the_never_chosen_device_language_unset(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/hall.db")
+    command.upgrade(alembic_config(engine), "0003")
+    with engine.begin() as conn:   # every device so far had the default "zh": nobody could choose one
+        conn.execute(sa.text("INSERT INTO devices (id, role, created_at) VALUES ('kiosk-1', 'kiosk', '2026-12-01')"))
+        assert conn.execute(sa.text("SELECT language FROM devices")).scalar() == "zh"
+    command.upgrade(alembic_config(engine), "head")
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT language FROM devices")).scalar() == ""
+        conn.execute(sa.text("INSERT INTO devices (id, role, created_at) VALUES ('wall-1', 'wall', '2026-12-01')"))
+        assert conn.execute(sa.text("SELECT language FROM devices WHERE id = 'wall-1'")).scalar() == ""
+    command.downgrade(alembic_config(engine), "0003")
+    with engine.connect() as conn:
+        assert set(conn.execute(sa.text("SELECT language FROM devices")).scalars()) == {"zh"}

@@ -68,8 +68,9 @@ items:
 class Morning:
     """The clients of one hall and what a test needs to ask and look."""
 
-    def __init__(self, hall_id: str, clients: dict[str, RawClient], db: str, day: str):
+    def __init__(self, hall_id: str, clients: dict[str, RawClient], db: str, day: str, config: str, env: dict):
         self.h, self.clients, self.db, self.day = hall_id, clients, db, day
+        self.config, self.env = config, env
         self.wall = clients["wall-1"]
 
     def ask(self, device: str, kind: str, request_id: str | None = None, **params) -> dict:
@@ -95,6 +96,10 @@ class Morning:
         messages, not the broker's retained copies (the wall's messages are cleared before a restart)."""
         for topic in [f"queues/{q}/state" for q in "ABCDE"] + ["windows/1/state", "windows/2/state"]:
             self.wall.expect(f"hall/{self.h}/{topic}", timeout=30, where=lambda m: not m.retain)
+
+    def hall(self, *args: str) -> None:
+        """``hall ARGS --config <the backend's settings>``, as an administrator types it."""
+        run_hall(*args, "--config", self.config, env=self.env)
 
     def look(self) -> None:
         """Wait until the wall has everything the backend published before the last reply."""
@@ -160,7 +165,7 @@ def hall(own_broker, tmp_path):
         clients["wall-1"].subscribe(f"hall/{h}/events/call", f"hall/{h}/calls/recent", f"hall/{h}/queues/+/state",
                                     f"hall/{h}/windows/+/state")
         backend.start()
-        morning = Morning(h, clients, str(tmp_path / "hall.db"), today.date().isoformat())
+        morning = Morning(h, clients, str(tmp_path / "hall.db"), today.date().isoformat(), str(config), env)
         morning.republished()
         yield morning, backend
     finally:
@@ -172,6 +177,15 @@ def hall(own_broker, tmp_path):
 def test_a_morning_in_the_hall(hall):
     m, backend = hall
     m.check_in_step()
+
+    # -- the kiosk's config: its first language, chosen in the registry --------------------------
+    kiosk, config_topic = m.clients["kiosk-1"], f"hall/{m.h}/devices/kiosk-1/config"
+    kiosk.subscribe(config_topic)
+    config = json.loads(kiosk.expect(config_topic, timeout=10).payload)
+    assert (config["device"], config["role"], config["language"]) == ("kiosk-1", "kiosk", "")   # its own
+    m.hall("device", "set", "kiosk-1", "--language", "en")
+    changed = kiosk.expect(config_topic, timeout=20, where=lambda msg: not msg.retain)   # the next tick (5 s)
+    assert json.loads(changed.payload)["language"] == "en"
 
     # -- 取号: ordinary, priority, an urgent item, an appointment --------------------------------
     tickets = {}

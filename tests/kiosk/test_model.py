@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.model import DeskState, Failure, KioskModel, Options, TicketDesk
 from protocol.fakebus import FakeBus
 from protocol.models import CheckIn, IssueTicket
@@ -134,6 +136,24 @@ def test_idle_timeout_goes_home_and_clears_entered_data(broker, backend, clock):
     clock.advance(81)
     assert model.check_idle()
     assert (model.visit.screen, model.visit.code, model.visit.elderly) == ("home", "", False)
+
+
+def test_a_new_first_language_switches_a_kiosk_at_rest_and_waits_for_a_visitor_to_go(broker, backend, clock):
+    model = fed_model(broker, backend, clock, Options(idle_timeout_s=60))
+    seen = []
+    model.listen(seen.append)
+    model.set_default_language("en")          # nobody at the kiosk: at once
+    assert (model.language, model.options.language, seen) == ("en", "en", ["visit"])
+    model.open_search()
+    model.type_key("H")
+    model.set_default_language("zh")          # a visitor is searching in English: theirs stays
+    assert (model.language, model.options.language) == ("en", "zh")
+    clock.advance(61)
+    assert model.check_idle() and model.language == "zh"   # the next visitor starts in the new one
+    model.set_default_language("zh")
+    assert model.language == "zh"
+    with pytest.raises(ValueError, match="fr"):
+        model.set_default_language("fr")
 
 
 def test_back_returns_through_the_screens(broker, backend, clock):

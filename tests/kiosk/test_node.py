@@ -7,7 +7,7 @@ import json
 from hardware.printer import PaperStatus, decode_text
 from kiosk.model import DeskState
 from protocol import decode
-from protocol.models import Alert, DeviceHealth, DeviceStatus
+from protocol.models import Alert, DeviceConfig, DeviceHealth, DeviceStatus
 
 from .conftest import make_node
 from .fakehall import ITEMS, queue_state
@@ -239,3 +239,19 @@ def test_senior_mode_asks_for_priority(node, backend, paper):
     node.take_number("GA-003")
     assert backend.requests[0].params.priority == "elderly"
     assert "长者优先" in printed_text(paper)
+
+
+def test_the_hall_registry_sets_the_first_language_and_the_kiosk_falls_back_to_its_own(node, backend, caplog):
+    topic = backend.topics.device_config("kiosk-1")
+    assert node.own_language == "zh" and node.model.language == "zh"
+    backend.bus.publish(topic, DeviceConfig(device="kiosk-1", role="kiosk", language="en"), retain=True)
+    assert (node.model.options.language, node.model.language) == ("en", "en")
+    backend.bus.publish(topic, b'{"v": 1, "device": "kiosk-1", "role": "kiosk", "language": "fr"}', retain=True)
+    assert node.model.language == "en" and "bad device config" in caplog.text   # a bad one changes nothing
+    backend.bus.publish(topic, DeviceConfig(device="kiosk-9", role="kiosk", language="zh"), retain=True)
+    assert node.model.language == "en" and "config of kiosk-9" in caplog.text
+    backend.bus.publish(topic, DeviceConfig(device="kiosk-1", role="kiosk"), retain=True)   # not chosen
+    assert (node.model.options.language, node.model.language) == ("zh", "zh")
+    backend.bus.publish(topic, DeviceConfig(device="kiosk-1", role="kiosk", language="en"), retain=True)
+    backend.bus.publish(topic, b"", retain=True)   # the device was removed from the registry
+    assert node.model.options.language == "zh"
