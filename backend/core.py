@@ -152,12 +152,18 @@ class RequestExecutor:
         If the commit itself fails nothing happened, and every request is answered
         ``internal_error`` (a device retries with the same id).
 
-        The retained states the batch changed are computed once, after its last request, in
-        its transaction (:class:`Refresh`): what goes out is what the commit makes durable.
-        After the commit, in this order: the events (a call reaches the walls first), those
-        states, then *answer* (the replies, each with its JSON as stored: a device that has its
-        reply finds the state it changed already retained).  All of it under the publisher's
-        lock, so states go out in commit order.
+        The retained states the batch changed are computed once, after its last request
+        (:class:`Refresh`), from the committed data: what goes out is what the commit made
+        durable.  After the commit, in this order: the events (a call reaches the walls first),
+        those states, then *answer* (the replies, each with its JSON as stored: a device that
+        has its reply finds the state it changed already retained).  All of it under the
+        publisher's lock, so states go out in commit order.  A batch without events computes
+        its states in its own transaction, before the commit; a batch with a call event
+        computes them after the event went out, in a transaction of their own on the same
+        connection (nothing of ours can write between: the lock is held; another process's
+        commit is seen through ``data_version``), so the walls hear the call without waiting
+        for the window's, the lines' and the recent calls' states (~0.16 ms of the ~0.66 ms a
+        call takes in the backend).
         """
         with self.publisher.lock:
             answers: list[Answer] = []
@@ -176,17 +182,31 @@ class RequestExecutor:
                             if refresh is not None:
                                 earlier = refreshes.get(refresh.key)
                                 refreshes[refresh.key] = earlier.merge(refresh) if earlier else refresh
-                    states = final_states(self._refreshed(conn, refreshes.values()))
+                    if not publications:
+                        states = final_states(self._refreshed(conn, refreshes.values()))
             except Exception:
                 log.exception("a batch of %d requests could not be committed", len(batch))
                 answers = [Answer.of(internal_error(request.id)) for _, request in batch]
-                states, publications = [], []
+                states, publications, refreshes = [], [], {}
             self.publisher.publish(final_states(publications))   # the call event: on the wire at once
+            if publications and refreshes:
+                states = self._states_after_commit(refreshes.values())
             with self.publisher.corked():   # the states and the replies in one write
                 self.publisher.publish(states)
                 if answer is not None:
                     answer(answers)
             return [done.reply for done in answers]
+
+    def _states_after_commit(self, refreshes) -> list[Publication]:
+        """The states *refreshes* name, read in a transaction of their own after the batch's
+        commit (under the publisher's lock).  Should the database refuse even that, the work
+        stands and is answered; its states go out with the next change or republish."""
+        try:
+            with self._transaction() as conn:
+                return final_states(self._refreshed(conn, refreshes))
+        except Exception:
+            log.exception("the states after a call could not be read; they go out with the next change")
+            return []
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.app import build
-from backend.core import Outcome
+from backend.core import COMMITS, Outcome
 from backend.publisher import Publication
 from backend.registry import Actor, set_device_language, upsert_device
 from hallcore.errors import ConfigError
@@ -210,9 +210,10 @@ def test_a_batch_that_cannot_commit_answers_every_request_with_an_error(settings
     assert backend.executor.execute(KIOSK, asks[0]).ok  # the retry runs it
 
 
-def test_events_then_states_then_replies(settings):
-    """States are computed in the batch's transaction; after the commit a call event goes out
-    first, then the states, then the replies."""
+def _ordering_backend(settings, *, with_event: bool):
+    """A backend whose ``window.call_next`` handler changes a state and (or not) makes a call event;
+    the list records, in order, when the state is computed (and whether it sees what the call
+    wrote), what reaches a watcher, and the replies."""
     backend, broker, _calls = make_backend(settings)
     order = []
 
@@ -223,20 +224,62 @@ def test_events_then_states_then_replies(settings):
             return self
 
         def publications(self, conn):
-            order.append("state computed")
+            sees = conn.exec_driver_sql("SELECT count(*) FROM scratch").scalar() == 1
+            order.append("state computed" + (", sees the call" if sees else ""))
             return [Publication(backend.executor.topics.alert("state"),
                                 Alert(id="state", kind="other", since=NOW, message="state"))]
 
     def call(ctx):
+        ctx.conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS scratch (x TEXT)")
+        ctx.conn.exec_driver_sql("DELETE FROM scratch")
+        ctx.conn.exec_driver_sql("INSERT INTO scratch VALUES ('call')")
         event = Alert(id="event", kind="other", since=ctx.now, message="event")
-        return Outcome({}, [Publication(ctx.topics.alert("event"), event, retain=False)], Refresh())
+        return Outcome({}, [Publication(ctx.topics.alert("event"), event, retain=False)] if with_event else [],
+                       Refresh())
 
     backend.executor.register("window.call_next", call)
     watcher = FakeBus(broker, settings.hall, client_id="watcher").start()
     watcher.subscribe(backend.executor.topics.alerts_all(), lambda m: order.append(m.topic.rsplit("/", 1)[1]))
+    return backend, order
+
+
+def test_a_call_event_goes_out_first_then_the_states_read_after_the_commit_then_the_replies(settings):
+    backend, order = _ordering_backend(settings, with_event=True)
     backend.executor.execute_batch([(KEYPAD, Request(id="e-1", type="window.call_next", params={}))],
                                    answer=lambda answers: order.append("replies"))
-    assert order == ["state computed", "event", "state", "replies"]
+    # the walls hear the call before the states are computed; the states see the committed row
+    assert order == ["event", "state computed, sees the call", "state", "replies"]
+    assert _scratch_rows(backend) == ["call"]
+
+
+def test_without_an_event_the_states_are_computed_in_the_batchs_transaction(settings):
+    backend, order = _ordering_backend(settings, with_event=False)
+    executor = backend.executor
+    commits = executor._conn.info.get(COMMITS, 0) if executor._conn is not None else 0
+    executor.execute_batch([(KEYPAD, Request(id="e-1", type="window.call_next", params={}))],
+                           answer=lambda answers: order.append("replies"))
+    assert order == ["state computed, sees the call", "state", "replies"]
+    assert executor._conn.info[COMMITS] == commits + 1   # one transaction, no second one for the states
+
+
+def test_states_that_cannot_be_read_after_a_call_do_not_hold_the_replies(settings, caplog, monkeypatch):
+    backend, order = _ordering_backend(settings, with_event=True)
+    executor = backend.executor
+    real = executor._transaction
+    calls = []
+
+    def refusing():
+        calls.append(1)
+        if len(calls) == 2:   # the states' own transaction
+            raise RuntimeError("database is locked")
+        return real()
+
+    monkeypatch.setattr(executor, "_transaction", refusing)
+    replies = executor.execute_batch([(KEYPAD, Request(id="e-2", type="window.call_next", params={}))],
+                                     answer=lambda answers: order.append("replies"))
+    assert replies[0].ok and order == ["event", "replies"]   # the call stands and is answered
+    assert "the states after a call could not be read" in caplog.text
+    assert _scratch_rows(backend) == ["call"]
 
 
 def test_a_state_that_cannot_be_computed_does_not_undo_or_hold_the_reply(settings, caplog):
