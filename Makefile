@@ -9,10 +9,10 @@ BIN    := $(VENV)/bin
 HALL_HOME ?= var
 export HALL_HOME
 
-.PHONY: run test soak bench setup system-packages venv clips clean help
+.PHONY: run test soak bench screenshots setup system-packages venv clips clean help
 
 help:
-	@echo "make run | make test | make bench | make soak | make clean"
+	@echo "make run | make test | make bench | make soak | make screenshots | make clean"
 
 system-packages:
 	@scripts/install-system-packages.sh
@@ -45,6 +45,12 @@ test: setup
 
 soak: setup
 	$(BIN)/python -m pytest -q -m soak tests/soak
+
+# The pictures in README.md and docs/screenshots/: the tests that take them, writing there.
+screenshots: setup
+	HALL_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/kiosk/test_app.py \
+		tests/catalog/test_browser.py tests/announce/test_browser.py tests/queue/test_console_browser.py
+	$(BIN)/python -m signage.morning docs/screenshots
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

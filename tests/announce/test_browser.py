@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,11 +12,11 @@ from protocol import decode
 from protocol.models import Announcements
 
 from .support import MONDAY_9, PASSWORD, make_client
-from tests.support.browser import chromium, serve
+from tests.support.browser import SHOTS, chromium, serve
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "admin-announcements.png"
+SCREENSHOT = SHOTS / "admin-announcements.png"
 HOSTILE = ("[color=ff0000]假通知[/color][b]粗体[/b] <script>alert('xss')</script>"
            "<img src=x onerror=alert(2)> \u202e倒序\u202c 零宽\u200b字符")
 

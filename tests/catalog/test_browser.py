@@ -2,7 +2,7 @@
 
 Log in, find an item by its pinyin initials, edit its guide, see the field
 errors, save, and see the change published on the (fake) broker.  Screenshots
-go to docs/screenshots/admin-*.png and are checked for size and content.
+(admin-*.png, in tests/support/shots.py's directory) are checked for size and content.
 """
 
 from __future__ import annotations

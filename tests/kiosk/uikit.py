@@ -7,7 +7,9 @@ from pathlib import Path
 
 from PIL import Image
 
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.support.shots import shots_dir
+
+DOCS_SHOTS = shots_dir()
 
 
 def frames(count: int = 4) -> None:
@@ -70,6 +72,5 @@ def screenshot(app, folder: Path, name: str, *, docs: bool = False) -> Image.Ima
     covered = sum(count for count, colour in colours if colour != background)
     assert covered > 0.08 * image.width * image.height, "almost only background"
     if docs:
-        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SHOTS / f"kiosk-{name}.png")
     return image

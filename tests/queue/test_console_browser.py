@@ -58,7 +58,6 @@ def test_call_next_and_finish_in_the_browser(hall, server, page):
     expect(page.locator("#number")).to_have_text("A002")
     expect(page.locator("#message")).to_contain_text("已呼叫 A002")
     assert hall.retained(hall.topics.window_state("w1"))["serving"]["number"] == "A002"
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "counter-called.png"), full_page=True)
 
     page.keyboard.press("s")  # skip asks for a reason in the page

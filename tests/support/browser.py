@@ -10,11 +10,13 @@ from typing import Iterator
 
 import pytest
 
+from tests.support.shots import shots_dir
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: As root in a sandbox with no network: no sandbox, no background traffic.
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = shots_dir()
 
 
 @contextmanager
@@ -40,7 +42,6 @@ def chromium() -> Iterator[object]:
         pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
