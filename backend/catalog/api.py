@@ -1,4 +1,4 @@
-"""The catalog's HTTP API (JSON), ``/api/v1/catalog/...``, and its OpenAPI description.
+"""The catalog's HTTP API (JSON), ``/api/v1/catalog/...`` (described in ``openapi.py``).
 
 Reading is open (the guide is public information); writing needs an
 administrator's session and, like every POST/PUT/DELETE of the app, a CSRF
@@ -21,7 +21,6 @@ from . import service, store
 from .cli import export_text, read_catalog
 from .fileformat import check_entry
 from .model import CatalogError, ImportProblem
-from .openapi import openapi_document
 
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
@@ -71,11 +70,6 @@ def summary(item: Item) -> dict:
 
 
 # -- reading -----------------------------------------------------------------------------------
-@bp.get("/openapi.json")
-def openapi():
-    return jsonify(openapi_document())
-
-
 @bp.get("/catalog/index")
 def index():
     with _hall().engine.connect() as conn:

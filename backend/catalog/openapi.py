@@ -1,25 +1,15 @@
-"""The OpenAPI 3.1 description of the catalog API (paths by hand, schemas from the pydantic models)."""
+"""The catalog's part of the OpenAPI description (``backend/web/openapi.py``): paths by hand, schemas
+from the pydantic models."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from pydantic.json_schema import models_json_schema
 
 from protocol.models.catalog import CatalogIndex, Department, Item, Queue, Window
 
+from ..web.openapi import ERROR, WRITE, json_content, ref
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-_ERROR = _json(_ref("Error"), "error (see error.code and error.problems)")
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-_WRITE = {"security": [{"session": [], "csrf": []}]}
 
 
 def _collection(name: str, model: str, summary: str) -> dict:
@@ -27,39 +17,34 @@ def _collection(name: str, model: str, summary: str) -> dict:
     return {
         f"/catalog/{name}": {
             "get": {"summary": f"all {name}", "tags": ["catalog"],
-                    "responses": {"200": _json({"type": "object", "properties": {
-                        "version": {"type": "integer"}, name: {"type": "array", "items": _ref(model)}}})}}
+                    "responses": {"200": json_content({"type": "object", "properties": {
+                        "version": {"type": "integer"}, name: {"type": "array", "items": ref(model)}}})}}
             if name != "items" else None,
-            "post": {"summary": f"create a {single} (admin)", "tags": ["catalog admin"], **_WRITE,
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(model)}}},
-                     "responses": {"201": _json(_ref("Change")), "401": _ERROR, "403": _ERROR, "409": _ERROR,
-                                   "422": _ERROR}},
+            "post": {"summary": f"create a {single} (admin)", "tags": ["catalog admin"], **WRITE,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": ref(model)}}},
+                     "responses": {"201": json_content(ref("Change")), "401": ERROR, "403": ERROR, "409": ERROR,
+                                   "422": ERROR}},
         },
         f"/catalog/{name}/{{id}}": {
             **({"get": {"summary": summary, "tags": ["catalog"], "parameters": [_ID],
-                        "responses": {"200": _json(_ref(model)), "404": _ERROR}}} if name == "items" else {}),
+                        "responses": {"200": json_content(ref(model)), "404": ERROR}}} if name == "items" else {}),
             "put": {"summary": f"replace a {single} (admin); the id cannot change", "tags": ["catalog admin"],
-                    **_WRITE, "parameters": [_ID],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(model)}}},
-                    "responses": {"200": _json(_ref("Change")), "401": _ERROR, "403": _ERROR, "409": _ERROR,
-                                  "422": _ERROR}},
+                    **WRITE, "parameters": [_ID],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": ref(model)}}},
+                    "responses": {"200": json_content(ref("Change")), "401": ERROR, "403": ERROR, "409": ERROR,
+                                  "422": ERROR}},
             "delete": {"summary": f"delete a {single} (admin); refused while anything refers to it",
-                       "tags": ["catalog admin"], **_WRITE, "parameters": [_ID],
-                       "responses": {"200": _json(_ref("Change")), "404": _ERROR, "409": _ERROR}},
+                       "tags": ["catalog admin"], **WRITE, "parameters": [_ID],
+                       "responses": {"200": json_content(ref("Change")), "404": ERROR, "409": ERROR}},
         },
     }
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict:
+def describe() -> tuple[dict, dict]:
+    """The catalog's paths and schemas."""
     _, defs = models_json_schema([(m, "validation") for m in (Item, Department, Queue, Window, CatalogIndex)],
                                  ref_template="#/components/schemas/{model}")
     schemas = dict(defs["$defs"])
-    schemas["Error"] = {"type": "object", "properties": {"error": {"type": "object", "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"},
-        "problems": {"type": "array", "items": {"type": "object", "properties": {
-            "file": {"type": "string"}, "where": {"type": "string"}, "field": {"type": "string"},
-            "message": {"type": "string"}, "line": {"type": ["integer", "null"]}, "text": {"type": "string"}}}}}}}}
     schemas["Change"] = {"type": "object", "properties": {"version": {"type": "integer"},
                                                          "summary": {"type": "string"}, "id": {"type": "string"}}}
     schemas["ItemSummary"] = {"type": "object", "properties": {
@@ -69,7 +54,7 @@ def openapi_document() -> dict:
     paths: dict = {
         "/catalog/index": {"get": {"summary": "the catalog index (version, departments, queues, windows, "
                                               "item ids and content hashes)", "tags": ["catalog"],
-                                   "responses": {"200": _json(_ref("CatalogIndex"))}}},
+                                   "responses": {"200": json_content(ref("CatalogIndex"))}}},
         "/catalog/items": {"get": {
             "summary": "search items (Chinese, pinyin, initials, code); no q lists them in catalog order",
             "tags": ["catalog"],
@@ -79,14 +64,14 @@ def openapi_document() -> dict:
                 {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(Item.model_fields["kind"]
                                                                                            .annotation.__args__)}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "maximum": 1000}}],
-            "responses": {"200": _json({"type": "object", "properties": {
+            "responses": {"200": json_content({"type": "object", "properties": {
                 "version": {"type": "integer"}, "query": {"type": "string"}, "count": {"type": "integer"},
-                "items": {"type": "array", "items": _ref("ItemSummary")}}}), "400": _ERROR}}},
+                "items": {"type": "array", "items": ref("ItemSummary")}}}), "400": ERROR}}},
         "/catalog/csrf": {"get": {"summary": "a CSRF token for write calls (admin session)", "tags": ["catalog admin"],
-                                  "responses": {"200": _json({"type": "object", "properties": {
-                                      "csrf_token": {"type": "string"}}}), "401": _ERROR}}},
+                                  "responses": {"200": json_content({"type": "object", "properties": {
+                                      "csrf_token": {"type": "string"}}}), "401": ERROR}}},
         "/catalog/import": {"post": {
-            "summary": "import a whole catalog (YAML) or the item table (CSV); all or nothing", **_WRITE,
+            "summary": "import a whole catalog (YAML) or the item table (CSV); all or nothing", **WRITE,
             "tags": ["catalog admin"],
             "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean"}},
                            {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["yaml", "csv"]}}],
@@ -94,29 +79,19 @@ def openapi_document() -> dict:
                                         "text/csv": {"schema": {"type": "string"}},
                                         "multipart/form-data": {"schema": {"type": "object", "properties": {
                                             "file": {"type": "string", "format": "binary"}}}}}},
-            "responses": {"200": _json(_ref("Change")), "422": _ERROR, "401": _ERROR, "403": _ERROR}}},
+            "responses": {"200": json_content(ref("Change")), "422": ERROR, "401": ERROR, "403": ERROR}}},
         "/catalog/export": {"get": {
             "summary": "the canonical catalog file (YAML) or item table (CSV)", "tags": ["catalog admin"],
             "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["yaml", "csv"]}}],
             "responses": {"200": {"description": "the file", "content": {"application/yaml": {}, "text/csv": {}}},
-                          "401": _ERROR}}},
+                          "401": ERROR}}},
     }
     for name, model, summary in (("items", "Item", "one item's full guide (办事指南)"),
                                  ("departments", "Department", ""), ("queues", "Queue", ""),
                                  ("windows", "Window", "")):
         for path, operations in _collection(name, model, summary).items():
             paths.setdefault(path, {}).update({k: v for k, v in operations.items() if v is not None})
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "OneStop Hall catalog API", "version": "1",
-                 "description": "The item catalog and service guides (办事指南) of the hall. Reading is open; "
-                                "writing needs an administrator session and the X-CSRFToken header."},
-        "servers": [{"url": "/api/v1"}],
-        "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": {
-            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
-            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}}},
-    }
+    return paths, schemas
 
 
-__all__ = ["openapi_document"]
+__all__ = ["describe"]

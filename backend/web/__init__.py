@@ -21,6 +21,7 @@ from ..settings import BackendSettings
 #: Blueprints, as "module:attribute". Add yours here.
 BLUEPRINTS = (
     "backend.web.auth:bp",
+    "backend.web.openapi:bp",   # /api/v1/openapi.json: every part's describe()
     # -- catalog (issue 3) --
     "backend.catalog.api:bp",
     "backend.catalog.admin:bp",
