@@ -11,10 +11,11 @@ from pydantic.json_schema import models_json_schema
 
 from protocol.models.hall import Announcements
 
-from ..web.openapi import ERROR, WRITE, json_content, ref
+from ..web.openapi import ERROR, ID_PARAM, WRITE, json_content, ref
 from .model import MAX_TEXT, PRIORITIES, TARGETS
 
-_TIME = {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset, e.g. 2026-05-06T09:00:00+08:00"}
+_TIME = {"type": "string", "format": "date-time",
+         "description": "RFC 3339 with an offset, e.g. 2026-05-06T09:00:00+08:00"}
 _TARGETS = {"type": "array", "items": {"type": "string", "enum": list(TARGETS)}, "minItems": 1, "uniqueItems": True}
 
 
@@ -51,7 +52,7 @@ def describe() -> tuple[dict, dict]:
         "/announcements/{id}/withdraw": {
             "post": {"summary": "withdraw an announcement (admin); the screens drop it at once",
                      "tags": ["announcements"], **WRITE,
-                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                     "parameters": [ID_PARAM],
                      "responses": {"200": json_content({"type": "object", "properties": {
                          "announcement": ref("AnnouncementRecord"),
                          "changed": {"type": "boolean", "description": "false: it was withdrawn already"}}}),

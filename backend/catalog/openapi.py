@@ -7,9 +7,7 @@ from pydantic.json_schema import models_json_schema
 
 from protocol.models.catalog import CatalogIndex, Department, Item, Queue, Window
 
-from ..web.openapi import ERROR, WRITE, json_content, ref
-
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+from ..web.openapi import ERROR, ID_PARAM, WRITE, json_content, ref
 
 
 def _collection(name: str, model: str, summary: str) -> dict:
@@ -26,15 +24,15 @@ def _collection(name: str, model: str, summary: str) -> dict:
                                    "422": ERROR}},
         },
         f"/catalog/{name}/{{id}}": {
-            **({"get": {"summary": summary, "tags": ["catalog"], "parameters": [_ID],
+            **({"get": {"summary": summary, "tags": ["catalog"], "parameters": [ID_PARAM],
                         "responses": {"200": json_content(ref(model)), "404": ERROR}}} if name == "items" else {}),
             "put": {"summary": f"replace a {single} (admin); the id cannot change", "tags": ["catalog admin"],
-                    **WRITE, "parameters": [_ID],
+                    **WRITE, "parameters": [ID_PARAM],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": ref(model)}}},
                     "responses": {"200": json_content(ref("Change")), "401": ERROR, "403": ERROR, "409": ERROR,
                                   "422": ERROR}},
             "delete": {"summary": f"delete a {single} (admin); refused while anything refers to it",
-                       "tags": ["catalog admin"], **WRITE, "parameters": [_ID],
+                       "tags": ["catalog admin"], **WRITE, "parameters": [ID_PARAM],
                        "responses": {"200": json_content(ref("Change")), "404": ERROR, "409": ERROR}},
         },
     }

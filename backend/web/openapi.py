@@ -31,6 +31,8 @@ def json_content(schema: dict, description: str = "OK") -> dict:
 
 #: Every error answer: ``{"error": {"code", "message", ...}}``.
 ERROR = json_content(ref("Error"), "error (see error.code; error.problems or error.fields name what is wrong)")
+#: The ``{id}`` of a path.
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 #: A write: an administrator's session cookie and the CSRF token in ``X-CSRFToken``.
 WRITE = {"security": [{"session": [], "csrf": []}]}
 
@@ -77,4 +79,4 @@ def openapi():
     return jsonify(openapi_document())
 
 
-__all__ = ["ERROR", "WRITE", "bp", "json_content", "openapi_document", "ref"]
+__all__ = ["ERROR", "ID_PARAM", "WRITE", "bp", "json_content", "openapi_document", "ref"]
