@@ -50,6 +50,7 @@ def test_call_next_and_finish_in_the_browser(hall, server, page):
     page.click("text=1号窗口")
     expect(page.locator("#status")).to_contain_text("未开放")
     expect(page.locator("#line li")).to_have_count(3)
+    expect(page.locator("#line li").first).to_contain_text("已等 0 分钟")   # how long it has waited, not an estimate
     page.click("button[data-op=resume]")
     expect(page.locator("#status")).to_contain_text("受理中")
     expect(page.locator("#staff")).to_contain_text("李丽")

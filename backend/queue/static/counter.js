@@ -65,7 +65,7 @@
     var line = $("line");
     line.replaceChildren();
     s.line.forEach(function (t) {
-      var li = el("li", t.number + " · " + t.queue + " · " + t.waited_min + " 分钟" + (t.transferred ? " · 转入" : ""));
+      var li = el("li", t.number + " · " + t.queue + " · 已等 " + t.waited_min + " 分钟" + (t.transferred ? " · 转入" : ""));
       if (t.priority !== "normal") { li.appendChild(el("span", " " + t.priority_zh, "prio")); }
       line.appendChild(li);
     });
